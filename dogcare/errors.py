@@ -1,0 +1,161 @@
+"""Typed domain errors.
+
+The library and the services raise only these; the HTTP layer maps each class to a
+status code and a problem document in one place, so a rule never knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad field: where it is (``body.start_time``), what is wrong, a stable code."""
+
+    field: str
+    message: str
+    code: str = "invalid"
+
+
+class DogcareError(Exception):
+    """Base of every error the library raises on purpose."""
+
+    kind: str = "error"
+    title: str = "Error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DogcareError):
+    """Unknown id, or an id that belongs to somebody else (never reveal which)."""
+
+    kind = "not-found"
+    title = "Not found"
+
+
+class Conflict(DogcareError):
+    kind = "conflict"
+    title = "Conflict"
+
+
+class DuplicateEmail(Conflict):
+    kind = "duplicate-email"
+    title = "Email already registered"
+
+
+class AlreadyRegistered(Conflict):
+    kind = "already-registered"
+    title = "Owner already registered"
+
+
+class OverlappingBooking(Conflict):
+    kind = "overlapping-booking"
+    title = "Overlapping booking"
+
+
+class CapacityFull(Conflict):
+    kind = "capacity-full"
+    title = "Capacity full"
+
+
+class InvalidTransition(Conflict):
+    kind = "invalid-transition"
+    title = "Invalid status change"
+
+
+class ResourceInUse(Conflict):
+    kind = "resource-in-use"
+    title = "Resource in use"
+
+
+class LimitReached(Conflict):
+    kind = "limit-reached"
+    title = "Limit reached"
+
+
+class VersionMismatch(DogcareError):
+    """The caller's ``If-Match`` version is not the stored one."""
+
+    kind = "version-mismatch"
+    title = "Version mismatch"
+
+
+class ConcurrentUpdate(Conflict):
+    """Somebody else changed the item between our read and our write."""
+
+    kind = "concurrent-update"
+    title = "Concurrent update"
+
+
+class ValidationFailed(DogcareError):
+    kind = "validation"
+    title = "Validation failed"
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
+
+    @classmethod
+    def field(cls, field: str, message: str, code: str = "invalid") -> ValidationFailed:
+        return cls(message, [FieldError(field, message, code)])
+
+
+class InvalidCursor(DogcareError):
+    kind = "invalid-cursor"
+    title = "Invalid cursor"
+
+
+class Unauthenticated(DogcareError):
+    kind = "unauthenticated"
+    title = "Unauthenticated"
+
+
+class Forbidden(DogcareError):
+    kind = "forbidden"
+    title = "Forbidden"
+
+
+class RateLimited(DogcareError):
+    kind = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class StorageUnavailable(DogcareError):
+    """DynamoDB throttled or failed; nothing was written, the caller may retry."""
+
+    kind = "storage-unavailable"
+    title = "Storage temporarily unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class PaymentProviderUnavailable(DogcareError):
+    """The payment provider did not answer or answered 5xx; safe to retry later."""
+
+    kind = "payment-provider-unavailable"
+    title = "Payment provider unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class PaymentProviderError(DogcareError):
+    """The payment provider refused a request we sent (a bug or misconfiguration)."""
+
+    kind = "payment-provider-error"
+    title = "Payment provider error"
+
+
+class InvalidWebhook(DogcareError):
+    kind = "invalid-webhook"
+    title = "Invalid webhook"
