@@ -78,6 +78,7 @@ class Settings:
     stripe_secret_name: str | None = None
     refund_full_hours: int = 24
     refund_late_percent: int = 50
+    price_table_json: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -111,6 +112,7 @@ class Settings:
             stripe_secret_name=_env("DOGCARE_STRIPE_SECRET_NAME"),
             refund_full_hours=_int("DOGCARE_REFUND_FULL_HOURS", cls.refund_full_hours),
             refund_late_percent=_int("DOGCARE_REFUND_LATE_PERCENT", cls.refund_late_percent),
+            price_table_json=_env("DOGCARE_PRICE_TABLE"),
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -1,0 +1,102 @@
+"""``Dogcare``: the library's front door, wiring repositories and services from settings.
+
+    from dogcare import Dogcare
+    app = Dogcare.from_settings()          # reads DOGCARE_* from the environment
+    owner = app.owners.register("user-sub", RegisterOwner(name="Ana", email="ana@example.com"))
+
+Everything is built lazily, once, so a Lambda container pays only for what its routes use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from dogcare.domain.clock import utcnow
+from dogcare.domain.pricing import PriceTable
+from dogcare.domain.scheduling import Facility
+from dogcare.repositories.bookings import BookingRepository
+from dogcare.repositories.dogs import DogRepository
+from dogcare.repositories.owners import OwnerRepository
+from dogcare.repositories.payments import PaymentRepository
+from dogcare.services.bookings import BookingPolicy, BookingService
+from dogcare.services.dogs import DogService
+from dogcare.services.owners import OwnerService
+from dogcare.settings import Settings, get_settings
+from dogcare.storage.cursors import CursorCodec, local_secret
+from dogcare.storage.store import Store
+
+if TYPE_CHECKING:
+    from dogcare.services.payments import PaymentService
+
+
+class Dogcare:
+    def __init__(self, settings: Settings, store: Store | None = None, clock: Callable[[], datetime] = utcnow) -> None:
+        self.settings = settings
+        self.store = store or Store(settings)
+        self.clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Dogcare:
+        return cls(settings or get_settings())
+
+    @cached_property
+    def cursors(self) -> CursorCodec:
+        secret = self.settings.cursor_secret
+        return CursorCodec(secret.encode() if secret else local_secret(self.settings.home))
+
+    # --- repositories ----------------------------------------------------------------
+
+    @cached_property
+    def owner_repository(self) -> OwnerRepository:
+        return OwnerRepository(self.store, self.cursors)
+
+    @cached_property
+    def dog_repository(self) -> DogRepository:
+        repo = DogRepository(self.store, self.cursors)
+        repo.configure_vaccinations(self.settings.required_vaccinations, self.settings.vaccination_expiring_days)
+        return repo
+
+    @cached_property
+    def booking_repository(self) -> BookingRepository:
+        return BookingRepository(self.store, self.cursors)
+
+    @cached_property
+    def payment_repository(self) -> PaymentRepository:
+        return PaymentRepository(self.store, self.cursors)
+
+    # --- services --------------------------------------------------------------------
+
+    @cached_property
+    def policy(self) -> BookingPolicy:
+        s = self.settings
+        return BookingPolicy(
+            facility=Facility(s.timezone, s.opening_hour, s.closing_hour, s.booking_horizon_days),
+            prices=PriceTable.from_json(s.price_table_json, s.currency) if s.price_table_json
+            else PriceTable.default(s.currency),
+            required_vaccinations=s.required_vaccinations,
+            default_daily_capacity=s.default_daily_capacity,
+            max_pending=s.max_pending_bookings,
+        )
+
+    @cached_property
+    def owners(self) -> OwnerService:
+        return OwnerService(self.owner_repository, self.clock)
+
+    @cached_property
+    def dogs(self) -> DogService:
+        return DogService(self.dog_repository, self.clock)
+
+    @cached_property
+    def bookings(self) -> BookingService:
+        return BookingService(self.booking_repository, self.dog_repository, self.policy, self.clock)
+
+    @cached_property
+    def payments(self) -> PaymentService:
+        from dogcare.services.payments import PaymentService
+
+        service = PaymentService(self)
+        self.bookings.settler = service
+        return service

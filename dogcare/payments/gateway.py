@@ -1,0 +1,175 @@
+"""The payment gateway port: what the services need from a card-payment provider.
+
+Services depend on :class:`PaymentGateway` only. Two adapters implement it:
+``StripeGateway`` (the official SDK, used in Lambda and against the local fake Stripe
+server) and ``InMemoryPaymentGateway`` (an in-process fake for fast tests).
+
+Conventions shared by every adapter:
+
+* amounts are integers in the currency's minor unit (cents);
+* currencies are accepted in any case and always returned upper-case (``"USD"``);
+* every call that changes state takes an ``idempotency_key``: repeating a call with the
+  same key and the same parameters returns the first result and changes nothing more;
+  the same key with different parameters raises ``PaymentProviderError``;
+* ``PaymentProviderUnavailable`` means "nothing is known, retry later with the same
+  idempotency key"; ``PaymentProviderError`` means the provider refused the request.
+
+This module must stay import-cheap: no payment SDK, no AWS SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from dogcare.errors import InvalidWebhook, PaymentProviderError
+
+# PaymentIntent statuses (Stripe's vocabulary, used by every adapter).
+REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+REQUIRES_CONFIRMATION = "requires_confirmation"
+REQUIRES_ACTION = "requires_action"
+PROCESSING = "processing"
+REQUIRES_CAPTURE = "requires_capture"
+SUCCEEDED = "succeeded"
+CANCELED = "canceled"
+
+CANCELABLE_STATUSES: frozenset[str] = frozenset(
+    {REQUIRES_PAYMENT_METHOD, REQUIRES_CONFIRMATION, REQUIRES_ACTION, PROCESSING, REQUIRES_CAPTURE}
+)
+
+# Webhook event types the services react to.
+EVENT_INTENT_SUCCEEDED = "payment_intent.succeeded"
+EVENT_INTENT_FAILED = "payment_intent.payment_failed"
+EVENT_INTENT_CANCELED = "payment_intent.canceled"
+EVENT_CHARGE_REFUNDED = "charge.refunded"
+
+# Stripe's limits on metadata, enforced by every adapter so that a fake never accepts
+# what the real provider would refuse.
+METADATA_MAX_KEYS = 50
+METADATA_MAX_KEY_LENGTH = 40
+METADATA_MAX_VALUE_LENGTH = 500
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class IntentResult:
+    """A payment intent as the provider sees it."""
+
+    id: str
+    client_secret: str | None = field(repr=False)
+    status: str
+    amount: int
+    currency: str
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    id: str
+    status: str
+    amount: int
+    payment_intent: str
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """A verified webhook event; ``data_object`` is the plain-JSON ``data.object``."""
+
+    id: str
+    type: str
+    created: int
+    data_object: dict[str, Any]
+
+
+@runtime_checkable
+class PaymentGateway(Protocol):
+    def create_intent(
+        self, *, amount: int, currency: str, metadata: Mapping[str, str], idempotency_key: str
+    ) -> IntentResult: ...
+
+    def retrieve_intent(self, intent_id: str) -> IntentResult: ...
+
+    def cancel_intent(self, intent_id: str, *, idempotency_key: str) -> IntentResult: ...
+
+    def refund(self, intent_id: str, *, amount: int, idempotency_key: str) -> RefundResult: ...
+
+    def parse_webhook(self, payload: bytes, signature_header: str | None) -> WebhookEvent: ...
+
+
+# --- argument checks shared by the adapters ------------------------------------------
+
+
+def check_amount(amount: object) -> int:
+    """A positive integer amount in minor units (``bool`` is not an amount)."""
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise PaymentProviderError(f"amount must be an integer number of minor units, got {amount!r}")
+    if amount <= 0:
+        raise PaymentProviderError(f"amount must be positive, got {amount}")
+    return amount
+
+
+def normalize_currency(currency: object) -> str:
+    """A three-letter ISO currency code, upper-case."""
+    if (
+        not isinstance(currency, str)
+        or len(currency) != 3
+        or not currency.isascii()
+        or not currency.isalpha()
+    ):
+        raise PaymentProviderError(f"currency must be a three-letter ISO code, got {currency!r}")
+    return currency.upper()
+
+
+def check_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
+    """A plain ``dict`` copy of ``metadata`` within Stripe's limits."""
+    if len(metadata) > METADATA_MAX_KEYS:
+        raise PaymentProviderError(f"metadata may hold at most {METADATA_MAX_KEYS} keys")
+    out: dict[str, str] = {}
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not key or "[" in key or "]" in key:
+            raise PaymentProviderError(f"invalid metadata key {key!r}")
+        if len(key) > METADATA_MAX_KEY_LENGTH:
+            raise PaymentProviderError(f"metadata key {key!r} is longer than {METADATA_MAX_KEY_LENGTH}")
+        if not isinstance(value, str):
+            raise PaymentProviderError(f"metadata value for {key!r} must be a string")
+        if len(value) > METADATA_MAX_VALUE_LENGTH:
+            raise PaymentProviderError(
+                f"metadata value for {key!r} is longer than {METADATA_MAX_VALUE_LENGTH}"
+            )
+        out[key] = value
+    return out
+
+
+def check_idempotency_key(key: object) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise PaymentProviderError("an idempotency key is required")
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise PaymentProviderError(f"idempotency key is longer than {IDEMPOTENCY_KEY_MAX_LENGTH}")
+    return key
+
+
+def check_id(value: object, prefix: str) -> str:
+    if not isinstance(value, str) or not value.startswith(prefix) or len(value) > 255:
+        raise PaymentProviderError(f"expected an id starting with {prefix!r}, got {value!r}")
+    return value
+
+
+def event_from_json(document: object) -> WebhookEvent:
+    """Build a :class:`WebhookEvent` from a decoded event body, or raise ``InvalidWebhook``."""
+    if not isinstance(document, dict):
+        raise InvalidWebhook("webhook body is not a JSON object")
+    event_id = document.get("id")
+    event_type = document.get("type")
+    created = document.get("created")
+    data = document.get("data")
+    data_object = data.get("object") if isinstance(data, dict) else None
+    if (
+        not isinstance(event_id, str)
+        or not isinstance(event_type, str)
+        or isinstance(created, bool)
+        or not isinstance(created, int)
+        or not isinstance(data_object, dict)
+    ):
+        raise InvalidWebhook("webhook body is not an event (id, type, created, data.object)")
+    return WebhookEvent(id=event_id, type=event_type, created=created, data_object=data_object)

@@ -1,0 +1,83 @@
+"""Shared repository plumbing: run a registered access pattern, page with signed cursors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
+
+from dogcare.errors import NotFound
+from dogcare.storage.cursors import CursorCodec, binding
+from dogcare.storage.entities import index
+from dogcare.storage.patterns import AccessPattern
+from dogcare.storage.store import Store, storage_errors
+
+T = TypeVar("T")
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class Repository:
+    def __init__(self, store: Store, cursors: CursorCodec) -> None:
+        self.store = store
+        self.models = store.models
+        self.cursors = cursors
+        store.share_connection()
+
+    def _get(self, pattern: AccessPattern, model: type[Model], **params: Any) -> Any:
+        """One strongly consistent GetItem; ``NotFound`` if absent."""
+        hash_key = pattern.hash_value(**params)
+        range_key = pattern.range_values(**params)[0]
+        try:
+            with storage_errors():
+                return model.get(hash_key, range_key, consistent_read=True)
+        except (DoesNotExist, ValueError) as exc:  # ValueError: another entity type under that key
+            raise NotFound(f"{pattern.entity.replace('_', ' ')} not found") from exc
+
+    def _query(
+        self,
+        pattern: AccessPattern,
+        model: type[Model],
+        *,
+        scope: str,
+        params: dict[str, Any],
+        limit: int,
+        cursor: str | None,
+        variant: str | None = None,
+        forward: bool = True,
+    ) -> tuple[list[Any], str | None]:
+        """One Query on the pattern's key; the cursor is bound to pattern, scope and params."""
+        limit = max(1, min(limit, MAX_PAGE))
+        bound = binding(pattern.name, scope, {**params, "_v": variant, "_f": forward})
+        last_key = self.cursors.decode(cursor, bound) if cursor else None
+        target = model if pattern.index is None else index(model, pattern.index)
+        range_attr = getattr(model, pattern.range_attr)
+        values = pattern.range_values(variant, **params)
+        key = pattern.range_key(variant)
+        condition = None
+        if key is not None:
+            if key.op == "eq":
+                condition = range_attr == values[0]
+            elif key.op == "begins_with":
+                condition = range_attr.startswith(values[0])
+            else:
+                condition = range_attr.between(values[0], values[1])
+        with storage_errors():
+            results = target.query(
+                pattern.hash_value(**params),
+                range_key_condition=condition,
+                limit=limit,
+                last_evaluated_key=last_key,
+                scan_index_forward=forward,
+                consistent_read=False,
+            )
+            items = list(results)
+        next_key = results.last_evaluated_key
+        return items, (self.cursors.encode(next_key, bound) if next_key else None)

@@ -1,0 +1,469 @@
+"""Bookings: every constrained write is one DynamoDB transaction.
+
+A booking's write touches, atomically:
+- the booking item (versioned: no lost updates);
+- the dog's schedule item (revision-checked: no overlapping bookings of one dog);
+- one capacity counter per service day (conditional: never above the daily capacity);
+- the owner's pending-bookings counter (conditional: a cap on unpaid bookings);
+- one roster item per day of the stay (the sparse calendar index for staff).
+Cancelling releases all of them in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
+
+from dogcare.domain.clock import iso, parse_iso, utcnow
+from dogcare.domain.model import Booking, RosterEntry
+from dogcare.domain.money import Money
+from dogcare.errors import (
+    CapacityFull,
+    ConcurrentUpdate,
+    InvalidTransition,
+    LimitReached,
+    NotFound,
+    VersionMismatch,
+)
+from dogcare.repositories.base import Page, Repository
+from dogcare.repositories.dogs import Schedule, to_schedule
+from dogcare.storage import keys
+from dogcare.storage.entities import MoneyMap
+from dogcare.storage.patterns import DAY_ROSTER, GET_BOOKING, LIST_CAPACITY_SETTINGS, LIST_OWNER_BOOKINGS
+from dogcare.storage.store import storage_errors
+from dogcare.storage.transactions import TransactionFailed, Tx
+
+
+class ScheduleChanged(Exception):
+    """The dog's schedule moved on between our read and our write: re-read and retry."""
+
+
+@dataclass(frozen=True)
+class Stayplan:
+    """What a booking occupies, as computed by the booking rules."""
+
+    capacity_days: tuple[date, ...]
+    roster_days: tuple[date, ...]
+
+
+def to_booking(item: Any) -> Booking:
+    def when(value: str | None) -> datetime | None:
+        return parse_iso(value) if value else None
+
+    return Booking(
+        id=item.id,
+        owner_id=item.owner_id,
+        dog_id=item.dog_id,
+        service_type=item.service_type,
+        start_time=parse_iso(item.start_time),
+        end_time=parse_iso(item.end_time),
+        status=item.status,
+        price=Money(int(item.price.amount), item.price.currency),
+        payment_id=item.payment_id,
+        special_instructions=item.special_instructions,
+        created_at=parse_iso(item.created_at),
+        updated_at=parse_iso(item.updated_at),
+        version=int(item.version),
+        checked_in_at=when(item.checked_in_at),
+        checked_out_at=when(item.checked_out_at),
+        cancelled_at=when(item.cancelled_at),
+    )
+
+
+class BookingRepository(Repository):
+    # --- reads -----------------------------------------------------------------------
+
+    def get(self, booking_id: str) -> Booking:
+        return to_booking(self._get(GET_BOOKING, self.models.Booking, booking_id=booking_id))
+
+    def get_for_owner(self, owner_id: str, booking_id: str) -> Booking:
+        booking = self.get(booking_id)
+        if booking.owner_id != owner_id:
+            raise NotFound("booking not found")  # never reveal another owner's booking exists
+        return booking
+
+    def list_for_owner(
+        self,
+        owner_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        status: str | None = None,
+    ) -> Page[Booking]:
+        params: dict[str, Any] = {"owner_id": owner_id}
+        variant = None
+        if start_from is not None or start_to is not None:
+            variant = "window"
+            params["start_from"] = iso(start_from) if start_from else "0000"
+            params["start_to"] = iso(start_to) if start_to else "9999"
+        model = self.models.Booking
+        bound_params = {**params, "status": status}
+        items, next_cursor = self._query_filtered(
+            LIST_OWNER_BOOKINGS, model, owner_id, params, bound_params, limit, cursor, variant,
+            model.status == status if status else None,
+        )
+        return Page([to_booking(i) for i in items], next_cursor)
+
+    def _query_filtered(
+        self,
+        pattern: Any,
+        model: type[Model],
+        scope: str,
+        params: dict[str, Any],
+        bound_params: dict[str, Any],
+        limit: int,
+        cursor: str | None,
+        variant: str | None,
+        filter_condition: Any,
+    ) -> tuple[list[Any], str | None]:
+        if filter_condition is None:
+            return self._query(pattern, model, scope=scope, params=params, limit=limit, cursor=cursor, variant=variant)
+        # A status filter narrows the owner's own partition after the key condition: the
+        # read is still scoped to the caller by key; only the page may come back shorter.
+        from dogcare.repositories.base import MAX_PAGE
+        from dogcare.storage.cursors import binding
+        from dogcare.storage.entities import index
+
+        limit = max(1, min(limit, MAX_PAGE))
+        bound = binding(pattern.name, scope, {**bound_params, "_v": variant, "_f": True})
+        last_key = self.cursors.decode(cursor, bound) if cursor else None
+        values = pattern.range_values(variant, **params)
+        range_attr = getattr(model, pattern.range_attr)
+        key = pattern.range_key(variant)
+        condition = range_attr.startswith(values[0]) if key.op == "begins_with" else range_attr.between(*values)
+        with storage_errors():
+            results = index(model, pattern.index).query(
+                pattern.hash_value(**params),
+                range_key_condition=condition,
+                filter_condition=filter_condition,
+                limit=limit,
+                last_evaluated_key=last_key,
+                page_size=limit,
+            )
+            items = list(results)
+        next_key = results.last_evaluated_key
+        return items, (self.cursors.encode(next_key, bound) if next_key else None)
+
+    def roster(self, day: date, service_type: str | None, limit: int, cursor: str | None) -> Page[RosterEntry]:
+        params: dict[str, Any] = {"day": day.isoformat()}
+        variant = None
+        if service_type:
+            params["service_type"] = service_type
+            variant = "service"
+        items, next_cursor = self._query(
+            DAY_ROSTER, self.models.BookingDay, scope="admin", params=params, limit=limit, cursor=cursor,
+            variant=variant,
+        )
+        entries = [
+            RosterEntry(
+                day=date.fromisoformat(i.day),
+                booking_id=i.booking_id,
+                owner_id=i.owner_id,
+                dog_id=i.dog_id,
+                dog_name=i.dog_name,
+                service_type=i.service_type,
+                start_time=parse_iso(i.start_time),
+                end_time=parse_iso(i.end_time),
+                status=i.status,
+            )
+            for i in items
+        ]
+        return Page(entries, next_cursor)
+
+    def capacity_limits(self) -> dict[str, int]:
+        items, _ = self._query(
+            LIST_CAPACITY_SETTINGS, self.models.CapacityConfig, scope="config", params={}, limit=100, cursor=None
+        )
+        return {i.service_type: int(i.daily_capacity) for i in items}
+
+    def set_capacity(self, service_type: str, daily_capacity: int) -> None:
+        item = self.models.CapacityConfig(
+            keys.CAPACITY_CONFIG_PK,
+            keys.capacity_config_sk(service_type),
+            service_type=service_type,
+            daily_capacity=daily_capacity,
+            updated_at=iso(utcnow()),
+        )
+        with storage_errors():
+            item.save()
+
+    def capacity_used(self, service_type: str, day: date) -> int:
+        m = self.models.CapacityCounter
+        with storage_errors():
+            try:
+                return int(m.get(keys.capacity_pk(service_type, day), keys.COUNTER_SK, consistent_read=True).used)
+            except m.DoesNotExist:
+                return 0
+
+    def pending_count(self, owner_id: str) -> int:
+        m = self.models.PendingCounter
+        with storage_errors():
+            try:
+                return int(m.get(keys.owner_pk(owner_id), keys.PENDING_SK, consistent_read=True).used)
+            except m.DoesNotExist:
+                return 0
+
+    def load_for_booking(self, dog_id: str, service_type: str) -> tuple[Any | None, Schedule | None, int | None]:
+        """Dog, its schedule and the service's capacity setting in one BatchGetItem."""
+        m = self.models
+        wanted = [
+            (m.Dog, keys.dog_pk(dog_id), keys.PROFILE),
+            (m.DogSchedule, keys.dog_pk(dog_id), keys.SCHEDULE_SK),
+            (m.CapacityConfig, keys.CAPACITY_CONFIG_PK, keys.capacity_config_sk(service_type)),
+        ]
+        request: dict[str, Any] = {}
+        for model, pk, sk in wanted:
+            table = model.Meta.table_name
+            request.setdefault(table, {"Keys": [], "ConsistentRead": True})
+            request[table]["Keys"].append({"pk": {"S": pk}, "sk": {"S": sk}})
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        with storage_errors():
+            pending = request
+            for _ in range(5):
+                response = self.store.client.batch_get_item(RequestItems=pending)
+                for rows in response.get("Responses", {}).values():
+                    for row in rows:
+                        found[(row["pk"]["S"], row["sk"]["S"])] = row
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+        dog_raw = found.get((keys.dog_pk(dog_id), keys.PROFILE))
+        sched_raw = found.get((keys.dog_pk(dog_id), keys.SCHEDULE_SK))
+        config_raw = found.get((keys.CAPACITY_CONFIG_PK, keys.capacity_config_sk(service_type)))
+        dog = m.Dog.from_raw_data(dog_raw) if dog_raw and dog_raw["entity_type"]["S"] == "dog" else None
+        schedule = to_schedule(m.DogSchedule.from_raw_data(sched_raw)) if sched_raw else None
+        limit = int(m.CapacityConfig.from_raw_data(config_raw).daily_capacity) if config_raw else None
+        return dog, schedule, limit
+
+    # --- writes ----------------------------------------------------------------------
+
+    def _item(self, b: Booking) -> Any:
+        start = iso(b.start_time)
+        item = self.models.Booking(
+            keys.booking_pk(b.id),
+            keys.PROFILE,
+            id=b.id,
+            owner_id=b.owner_id,
+            dog_id=b.dog_id,
+            service_type=b.service_type,
+            start_time=start,
+            end_time=iso(b.end_time),
+            status=b.status,
+            price=MoneyMap(amount=b.price.amount, currency=b.price.currency),
+            payment_id=b.payment_id,
+            special_instructions=b.special_instructions,
+            checked_in_at=iso(b.checked_in_at) if b.checked_in_at else None,
+            checked_out_at=iso(b.checked_out_at) if b.checked_out_at else None,
+            cancelled_at=iso(b.cancelled_at) if b.cancelled_at else None,
+            created_at=iso(b.created_at),
+            updated_at=iso(b.updated_at),
+            gsi1pk=keys.owner_pk(b.owner_id),
+            gsi1sk=keys.timeline_sk(start, b.id),
+            gsi2pk=keys.dog_pk(b.dog_id),
+            gsi2sk=keys.timeline_sk(start, b.id),
+        )
+        if b.version:
+            item.version = b.version
+        return item
+
+    def _day_item(self, b: Booking, day: date, dog_name: str) -> Any:
+        start = iso(b.start_time)
+        return self.models.BookingDay(
+            keys.booking_pk(b.id),
+            keys.booking_day_sk(day),
+            booking_id=b.id,
+            owner_id=b.owner_id,
+            dog_id=b.dog_id,
+            dog_name=dog_name,
+            service_type=b.service_type,
+            day=day.isoformat(),
+            start_time=start,
+            end_time=iso(b.end_time),
+            status=b.status,
+            gsi3pk=keys.calendar_pk(day),
+            gsi3sk=keys.calendar_sk(b.service_type, start, b.id),
+        )
+
+    def _schedule_update(
+        self, tx: Tx, schedule: Schedule, now: datetime, put: Booking | None = None, drop: str | None = None,
+        check_rev: bool = True,
+    ) -> None:
+        m = self.models.DogSchedule
+        item = m(keys.dog_pk(schedule.dog_id), keys.SCHEDULE_SK)
+        actions: list[Action] = [m.rev.add(1)]
+        # Prune stays that are over, so the item stays small; the booking keeps the history.
+        gone = {bid for bid, (_, end) in schedule.intervals.items() if end <= now}
+        if drop is not None:
+            gone.add(drop)
+        if put is not None:
+            gone.discard(put.id)
+        actions.extend(m.intervals[booking_id].remove() for booking_id in sorted(gone))
+        if put is not None:
+            actions.append(m.intervals[put.id].set(f"{iso(put.start_time)}/{iso(put.end_time)}"))
+        condition = (m.rev == schedule.rev) if check_rev else m.pk.exists()
+        tx.update("schedule", item, actions, condition)
+
+    def _counter_changes(
+        self, tx: Tx, service_type: str, add: Iterable[date], remove: Iterable[date], limit: int
+    ) -> None:
+        m = self.models.CapacityCounter
+        for day in add:
+            item = m(keys.capacity_pk(service_type, day), keys.COUNTER_SK)
+            tx.update(f"capacity:{day.isoformat()}", item, [m.used.add(1)], m.used.does_not_exist() | (m.used < limit))
+        for day in remove:
+            item = m(keys.capacity_pk(service_type, day), keys.COUNTER_SK)
+            tx.update(f"release:{day.isoformat()}", item, [m.used.add(-1)], m.used >= 1)
+
+    def _pending_change(self, tx: Tx, owner_id: str, delta: int, cap: int | None = None) -> None:
+        m = self.models.PendingCounter
+        item = m(keys.owner_pk(owner_id), keys.PENDING_SK)
+        if delta > 0:
+            assert cap is not None
+            tx.update("pending", item, [m.used.add(1)], m.used.does_not_exist() | (m.used < cap))
+        else:
+            tx.update("pending_release", item, [m.used.add(-1)], m.used >= 1)
+
+    def create(
+        self, booking: Booking, dog_name: str, schedule: Schedule, plan: Stayplan, daily_limit: int, pending_cap: int,
+        now: datetime,
+    ) -> Booking:
+        if daily_limit <= 0:
+            raise CapacityFull(f"{booking.service_type} is not offered on these days (capacity 0)")
+        m = self.models
+        tx = Tx(self.store)
+        tx.put("booking", self._item(booking), m.Booking.pk.does_not_exist())
+        for day in plan.roster_days:
+            tx.put(f"day:{day.isoformat()}", self._day_item(booking, day, dog_name))
+        self._schedule_update(tx, schedule, now, put=booking)
+        self._counter_changes(tx, booking.service_type, plan.capacity_days, (), daily_limit)
+        self._pending_change(tx, booking.owner_id, +1, pending_cap)
+        self._commit(tx)
+        return replace(booking, version=1)
+
+    def _commit(self, tx: Tx) -> None:
+        try:
+            tx.commit()
+        except TransactionFailed as exc:
+            failed = exc.failed
+            if "schedule" in failed:
+                raise ScheduleChanged() from exc
+            full = [label.split(":", 1)[1] for label in failed if label.startswith("capacity:")]
+            if full:
+                raise CapacityFull(f"no places left on {', '.join(sorted(full))}") from exc
+            if "pending" in failed:
+                raise LimitReached("too many unpaid bookings; pay or cancel one first") from exc
+            if "booking" in failed:
+                raise ConcurrentUpdate("the booking was changed by another request") from exc
+            raise ConcurrentUpdate(f"the change could not be applied ({', '.join(failed)})") from exc
+
+    def reschedule(
+        self, current: Booking, changed: Booking, dog_name: str, schedule: Schedule, old: Stayplan, new: Stayplan,
+        daily_limit: int, now: datetime,
+    ) -> Booking:
+        m = self.models
+        item = self._item(changed)
+        item.version = current.version
+        tx = Tx(self.store)
+        tx.put("booking", item, m.Booking.status == "pending")
+        for day in old.roster_days:
+            if day not in new.roster_days:
+                tx.delete(f"day:{day.isoformat()}", m.BookingDay(keys.booking_pk(current.id), keys.booking_day_sk(day)))
+        for day in new.roster_days:
+            tx.put(f"day:{day.isoformat()}", self._day_item(changed, day, dog_name))
+        self._schedule_update(tx, schedule, now, put=changed)
+        added = [d for d in new.capacity_days if d not in old.capacity_days]
+        removed = [d for d in old.capacity_days if d not in new.capacity_days]
+        self._counter_changes(tx, changed.service_type, added, removed, daily_limit)
+        try:
+            self._commit(tx)
+        except ConcurrentUpdate as exc:
+            raise VersionMismatch("the booking was changed by another request") from exc
+        return replace(changed, version=current.version + 1)
+
+    def update_instructions(self, current: Booking, instructions: str | None) -> Booking:
+        m = self.models.Booking
+        item = self._item(current)
+        now = utcnow()
+        tx = Tx(self.store)
+        tx.update(
+            "booking",
+            item,
+            [m.special_instructions.set(instructions) if instructions else m.special_instructions.remove(),
+             m.updated_at.set(iso(now))],
+            m.status.is_in("pending", "confirmed"),
+        )
+        try:
+            tx.commit()
+        except TransactionFailed as exc:
+            raise VersionMismatch("the booking was changed by another request") from exc
+        return replace(current, special_instructions=instructions, updated_at=now, version=current.version + 1)
+
+    def transition(
+        self,
+        current: Booking,
+        target: str,
+        plan: Stayplan,
+        now: datetime,
+        *,
+        schedule: Schedule | None = None,
+    ) -> Booking:
+        """Move a booking to ``target`` and keep counters, schedule and roster in step."""
+        tx = Tx(self.store)
+        changed = self.add_transition(tx, current, target, plan, now, schedule=schedule)
+        try:
+            tx.commit()
+        except TransactionFailed as exc:
+            if "booking" in exc.failed:
+                raise InvalidTransition(f"the booking is no longer {current.status}") from exc
+            raise ConcurrentUpdate(f"the change could not be applied ({', '.join(exc.failed)})") from exc
+        return changed
+
+    def add_transition(
+        self,
+        tx: Tx,
+        current: Booking,
+        target: str,
+        plan: Stayplan,
+        now: datetime,
+        *,
+        schedule: Schedule | None = None,
+    ) -> Booking:
+        """Add the writes of a status change to ``tx`` (so payments can join the same transaction)."""
+        m = self.models
+        B = m.Booking
+        item = self._item(current)
+        stamp = iso(now)
+        actions: list[Action] = [B.status.set(target), B.updated_at.set(stamp)]
+        changed = replace(current, status=target, updated_at=now, version=current.version + 1)
+        if target == "checked_in":
+            actions.append(B.checked_in_at.set(stamp))
+            changed = replace(changed, checked_in_at=now)
+        elif target == "completed":
+            actions.append(B.checked_out_at.set(stamp))
+            changed = replace(changed, checked_out_at=now)
+        elif target == "cancelled":
+            actions.append(B.cancelled_at.set(stamp))
+            changed = replace(changed, cancelled_at=now)
+        tx.update("booking", item, actions, B.status == current.status)
+        Day = m.BookingDay
+        for day in plan.roster_days:
+            day_item = Day(keys.booking_pk(current.id), keys.booking_day_sk(day))
+            if target == "cancelled":
+                tx.delete(f"day:{day.isoformat()}", day_item)  # the calendar index is sparse: active only
+            else:
+                tx.update(f"day:{day.isoformat()}", day_item, [Day.status.set(target)], Day.pk.exists())
+        if target == "cancelled":
+            self._counter_changes(tx, current.service_type, (), plan.capacity_days, 0)
+        if current.status == "pending" and target in ("confirmed", "cancelled"):
+            self._pending_change(tx, current.owner_id, -1)
+        if target in ("cancelled", "completed"):
+            sched = schedule or Schedule(current.dog_id, {}, 0)
+            self._schedule_update(tx, sched, now, drop=current.id, check_rev=False)
+        return changed

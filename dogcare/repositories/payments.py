@@ -1,0 +1,157 @@
+"""Payments: one record per booking, linked to it atomically; provider events applied once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.expressions.update import Action
+
+from dogcare.domain.clock import iso, parse_iso
+from dogcare.domain.model import Booking, Payment
+from dogcare.domain.money import Money
+from dogcare.errors import ConcurrentUpdate, InvalidTransition, NotFound
+from dogcare.repositories.base import Page, Repository
+from dogcare.storage import keys
+from dogcare.storage.entities import MoneyMap
+from dogcare.storage.patterns import GET_PAYMENT, LIST_OWNER_PAYMENTS
+from dogcare.storage.transactions import TransactionFailed, Tx
+
+EVENT_RETENTION = timedelta(days=35)  # longer than the provider retries a webhook
+
+
+class AlreadyLinked(Exception):
+    """The booking already has a payment (a concurrent or earlier request made it)."""
+
+
+class EventAlreadyProcessed(Exception):
+    pass
+
+
+def to_payment(item: Any) -> Payment:
+    return Payment(
+        id=item.id,
+        owner_id=item.owner_id,
+        booking_id=item.booking_id,
+        amount=Money(int(item.amount.amount), item.amount.currency),
+        status=item.status,
+        provider=item.provider,
+        provider_reference=item.provider_reference,
+        amount_refunded=int(item.amount_refunded or 0),
+        created_at=parse_iso(item.created_at),
+        updated_at=parse_iso(item.updated_at),
+        version=int(item.version),
+        failure_reason=item.failure_reason,
+    )
+
+
+class PaymentRepository(Repository):
+    def _item(self, p: Payment) -> Any:
+        created = iso(p.created_at)
+        item = self.models.Payment(
+            keys.payment_pk(p.id),
+            keys.PROFILE,
+            id=p.id,
+            owner_id=p.owner_id,
+            booking_id=p.booking_id,
+            amount=MoneyMap(amount=p.amount.amount, currency=p.amount.currency),
+            status=p.status,
+            provider=p.provider,
+            provider_reference=p.provider_reference,
+            amount_refunded=p.amount_refunded,
+            failure_reason=p.failure_reason,
+            created_at=created,
+            updated_at=iso(p.updated_at),
+            gsi1pk=keys.owner_pk(p.owner_id),
+            gsi1sk=keys.owner_payment_sk(created, p.id),
+        )
+        if p.version:
+            item.version = p.version
+        return item
+
+    def get(self, payment_id: str) -> Payment:
+        return to_payment(self._get(GET_PAYMENT, self.models.Payment, payment_id=payment_id))
+
+    def get_for_owner(self, owner_id: str, payment_id: str) -> Payment:
+        payment = self.get(payment_id)
+        if payment.owner_id != owner_id:
+            raise NotFound("payment not found")
+        return payment
+
+    def list_for_owner(self, owner_id: str, limit: int, cursor: str | None) -> Page[Payment]:
+        items, next_cursor = self._query(
+            LIST_OWNER_PAYMENTS, self.models.Payment, scope=owner_id, params={"owner_id": owner_id},
+            limit=limit, cursor=cursor,
+        )
+        return Page([to_payment(i) for i in items], next_cursor)
+
+    def reserve(self, payment: Payment, booking: Booking) -> Payment:
+        """Write the payment and link it to the pending booking, both or neither."""
+        m = self.models
+        B = m.Booking
+        tx = Tx(self.store)
+        tx.put("payment", self._item(payment), m.Payment.pk.does_not_exist())
+        booking_item = B(keys.booking_pk(booking.id), keys.PROFILE)
+        tx.update(
+            "booking",
+            booking_item,
+            [B.payment_id.set(payment.id)],
+            B.payment_id.does_not_exist() & (B.status == "pending") & (B.owner_id == booking.owner_id),
+            versioned=False,
+        )
+        try:
+            tx.commit()
+        except TransactionFailed as exc:
+            raise AlreadyLinked() from exc
+        return replace(payment, version=1)
+
+    def update(self, current: Payment, changed: Payment) -> Payment:
+        item = self._item(changed)
+        item.version = current.version
+        tx = Tx(self.store)
+        tx.put("payment", item)
+        try:
+            tx.commit()
+        except TransactionFailed as exc:
+            raise ConcurrentUpdate("the payment was changed by another request") from exc
+        return replace(changed, version=current.version + 1)
+
+    def add_payment_update(self, tx: Tx, current: Payment, changed: Payment) -> Payment:
+        item = self._item(changed)
+        item.version = current.version
+        tx.put("payment", item)
+        return replace(changed, version=current.version + 1)
+
+    def add_event_marker(self, tx: Tx, event_id: str, event_type: str, outcome: str, now: datetime) -> None:
+        m = self.models.ProviderEvent
+        marker = m(
+            keys.provider_event_pk(event_id),
+            keys.PROCESSED_SK,
+            event_type=event_type,
+            outcome=outcome,
+            processed_at=iso(now),
+            expiration=now + EVENT_RETENTION,
+        )
+        tx.put("event", marker, m.pk.does_not_exist())
+
+    def event_seen(self, event_id: str) -> bool:
+        m = self.models.ProviderEvent
+        try:
+            m.get(keys.provider_event_pk(event_id), keys.PROCESSED_SK, consistent_read=True)
+            return True
+        except m.DoesNotExist:
+            return False
+
+    def commit_event(self, tx: Tx) -> None:
+        try:
+            tx.commit()
+        except TransactionFailed as exc:
+            if "event" in exc.failed:
+                raise EventAlreadyProcessed() from exc
+            if "booking" in exc.failed:
+                raise InvalidTransition("the booking changed state meanwhile") from exc
+            raise ConcurrentUpdate(f"the event could not be applied ({', '.join(exc.failed)})") from exc
+
+
+__all__ = ["AlreadyLinked", "Action", "EventAlreadyProcessed", "PaymentRepository", "to_payment"]

@@ -1,0 +1,231 @@
+"""Booking use cases: the rules (times, vaccinations, overlap, capacity, price, lifecycle).
+
+The atomic parts (no overlap, capacity, pending cap) are enforced by the repository's
+transactions; this service decides what to ask for and retries when a dog's schedule
+moved on between its read and its write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Protocol
+
+from dogcare.commands import NewBooking, UpdateBooking
+from dogcare.domain import lifecycle
+from dogcare.domain.clock import local_date, to_utc, utcnow
+from dogcare.domain.ids import new_id
+from dogcare.domain.model import ACTIVE_BOOKING_STATUSES, Booking, RosterEntry
+from dogcare.domain.pricing import PriceTable, quote
+from dogcare.domain.scheduling import Facility, check_times, overlaps, stay
+from dogcare.domain.vaccinations import lapses_before
+from dogcare.errors import ConcurrentUpdate, NotFound, OverlappingBooking, ValidationFailed, VersionMismatch
+from dogcare.repositories.base import Page
+from dogcare.repositories.bookings import BookingRepository, ScheduleChanged, Stayplan
+from dogcare.repositories.dogs import DogRepository, Schedule
+
+SCHEDULE_RETRIES = 4
+
+
+class CancellationSettler(Protocol):
+    """What happens to the money when a booking is cancelled (the payments side)."""
+
+    def settle_cancellation(self, before: Booking, after: Booking) -> None: ...
+
+
+@dataclass(frozen=True)
+class BookingPolicy:
+    facility: Facility
+    prices: PriceTable
+    required_vaccinations: tuple[str, ...]
+    default_daily_capacity: int
+    max_pending: int
+
+
+class BookingService:
+    def __init__(
+        self,
+        bookings: BookingRepository,
+        dogs: DogRepository,
+        policy: BookingPolicy,
+        clock: Callable[[], datetime] = utcnow,
+        settler: CancellationSettler | None = None,
+    ) -> None:
+        self.bookings = bookings
+        self.dogs = dogs
+        self.policy = policy
+        self.clock = clock
+        self.settler = settler
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _plan(self, service_type: str, start: datetime, end: datetime) -> Stayplan:
+        s = stay(service_type, start, end, self.policy.facility.timezone)
+        return Stayplan(s.capacity_days, s.roster_days)
+
+    def _limit(self, configured: int | None) -> int:
+        return self.policy.default_daily_capacity if configured is None else configured
+
+    def _check_schedule(self, schedule: Schedule, booking_id: str | None, start: datetime, end: datetime) -> None:
+        for other_id, (other_start, other_end) in schedule.intervals.items():
+            if other_id != booking_id and overlaps(start, end, other_start, other_end):
+                raise OverlappingBooking(f"the dog is already booked from {other_start:%Y-%m-%d %H:%M} "
+                                         f"to {other_end:%Y-%m-%d %H:%M} UTC ({other_id})")
+
+    def _check_vaccinations(self, dog_item: object, end: datetime) -> None:
+        dog = self.dogs.to_dog(dog_item)
+        last_day = local_date(end, self.policy.facility.timezone)
+        lapsed = lapses_before(dog.vaccinations, self.policy.required_vaccinations, last_day)
+        if lapsed:
+            raise ValidationFailed.field(
+                "body.dog_id",
+                f"vaccinations missing or expiring before the booking ends: {', '.join(sorted(lapsed))}",
+                "vaccination_required",
+            )
+
+    # --- owner use cases ----------------------------------------------------------------
+
+    def create(self, owner_id: str, command: NewBooking) -> Booking:
+        now = self.clock()
+        start, end = to_utc(command.start_time), to_utc(command.end_time)
+        check_times(command.service_type, start, end, now, self.policy.facility)
+        plan = self._plan(command.service_type, start, end)
+        booking_id = new_id("booking")
+        for _ in range(SCHEDULE_RETRIES):
+            dog_item, schedule, configured = self.bookings.load_for_booking(command.dog_id, command.service_type)
+            if dog_item is None or dog_item.owner_id != owner_id or schedule is None:
+                raise NotFound("dog not found")
+            self._check_vaccinations(dog_item, end)
+            self._check_schedule(schedule, None, start, end)
+            nights = len(plan.capacity_days) if command.service_type == "boarding" else 0
+            price = quote(self.policy.prices, command.service_type, dog_item.size, start, end, nights)
+            booking = Booking(
+                id=booking_id,
+                owner_id=owner_id,
+                dog_id=command.dog_id,
+                service_type=command.service_type,
+                start_time=start,
+                end_time=end,
+                status="pending",
+                price=price,
+                payment_id=None,
+                special_instructions=command.special_instructions,
+                created_at=now,
+                updated_at=now,
+                version=0,
+            )
+            try:
+                return self.bookings.create(
+                    booking, dog_item.name, schedule, plan, self._limit(configured), self.policy.max_pending, now
+                )
+            except ScheduleChanged:
+                continue  # another booking of this dog landed meanwhile: re-read, re-check
+        raise ConcurrentUpdate("the dog's bookings kept changing; please retry")
+
+    def get(self, owner_id: str, booking_id: str) -> Booking:
+        return self.bookings.get_for_owner(owner_id, booking_id)
+
+    def list(
+        self,
+        owner_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        status: str | None = None,
+    ) -> Page[Booking]:
+        if start_from is not None and start_to is not None and start_to < start_from:
+            raise ValidationFailed.field("query.to", "'to' must not be before 'from'", "range")
+        return self.bookings.list_for_owner(
+            owner_id,
+            limit=limit,
+            cursor=cursor,
+            start_from=to_utc(start_from) if start_from else None,
+            start_to=to_utc(start_to) if start_to else None,
+            status=status,
+        )
+
+    def update(
+        self, owner_id: str, booking_id: str, command: UpdateBooking, expected_version: int | None = None
+    ) -> Booking:
+        current = self.bookings.get_for_owner(owner_id, booking_id)
+        if expected_version is not None and expected_version != current.version:
+            raise VersionMismatch(f"the booking is at version {current.version}, not {expected_version}")
+        fields = command.model_dump(exclude_unset=True)
+        times_changed = "start_time" in fields or "end_time" in fields
+        if not times_changed:
+            lifecycle.require_instructions_editable(current.status)
+            if "special_instructions" not in fields:
+                return current
+            return self.bookings.update_instructions(current, command.special_instructions)
+        lifecycle.require_times_editable(current.status)
+        now = self.clock()
+        start = to_utc(command.start_time) if command.start_time else current.start_time
+        end = to_utc(command.end_time) if command.end_time else current.end_time
+        check_times(current.service_type, start, end, now, self.policy.facility)
+        old_plan = self._plan(current.service_type, current.start_time, current.end_time)
+        new_plan = self._plan(current.service_type, start, end)
+        instructions = command.special_instructions if "special_instructions" in fields else (
+            current.special_instructions
+        )
+        for _ in range(SCHEDULE_RETRIES):
+            dog_item, schedule, configured = self.bookings.load_for_booking(current.dog_id, current.service_type)
+            if dog_item is None or schedule is None:
+                raise NotFound("the booking's dog no longer exists")
+            self._check_vaccinations(dog_item, end)
+            self._check_schedule(schedule, current.id, start, end)
+            nights = len(new_plan.capacity_days) if current.service_type == "boarding" else 0
+            changed = replace(
+                current,
+                start_time=start,
+                end_time=end,
+                price=quote(self.policy.prices, current.service_type, dog_item.size, start, end, nights),
+                special_instructions=instructions,
+                updated_at=now,
+            )
+            try:
+                return self.bookings.reschedule(
+                    current, changed, dog_item.name, schedule, old_plan, new_plan, self._limit(configured), now
+                )
+            except ScheduleChanged:
+                continue
+        raise ConcurrentUpdate("the dog's bookings kept changing; please retry")
+
+    def cancel(self, owner_id: str, booking_id: str) -> Booking:
+        current = self.bookings.get_for_owner(owner_id, booking_id)
+        lifecycle.require_transition(current.status, "cancelled")
+        plan = self._plan(current.service_type, current.start_time, current.end_time)
+        cancelled = self.bookings.transition(current, "cancelled", plan, self.clock())
+        if self.settler is not None and current.payment_id:
+            self.settler.settle_cancellation(current, cancelled)
+        return cancelled
+
+    # --- staff use cases ----------------------------------------------------------------
+
+    def roster(self, day: date, service_type: str | None, limit: int, cursor: str | None) -> Page[RosterEntry]:
+        return self.bookings.roster(day, service_type, limit, cursor)
+
+    def check_in(self, booking_id: str) -> Booking:
+        return self._staff_transition(booking_id, "checked_in")
+
+    def check_out(self, booking_id: str) -> Booking:
+        return self._staff_transition(booking_id, "completed")
+
+    def _staff_transition(self, booking_id: str, target: str) -> Booking:
+        current = self.bookings.get(booking_id)
+        lifecycle.require_transition(current.status, target)
+        plan = self._plan(current.service_type, current.start_time, current.end_time)
+        return self.bookings.transition(current, target, plan, self.clock())
+
+    def set_capacity(self, service_type: str, daily_capacity: int) -> dict[str, int]:
+        self.bookings.set_capacity(service_type, daily_capacity)
+        return self.capacity()
+
+    def capacity(self) -> dict[str, int]:
+        configured = self.bookings.capacity_limits()
+        return {s: configured.get(s, self.policy.default_daily_capacity) for s in ("daycare", "boarding", "parking")}
+
+
+__all__ = ["ACTIVE_BOOKING_STATUSES", "BookingPolicy", "BookingService", "CancellationSettler"]

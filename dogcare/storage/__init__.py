@@ -1,0 +1,1 @@
+"""DynamoDB storage: key templates, the table layout, PynamoDB entities, access patterns."""

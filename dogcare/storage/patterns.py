@@ -1,0 +1,153 @@
+"""The access-pattern registry: every way the application reads data, as data.
+
+Repositories execute these definitions; ``docs/access-patterns.md`` is generated from them
+(``dogcare.storage.patterns_doc``), so what analysts read is exactly what the code does.
+Each pattern names its logical table, its index (None for the base table), the key
+condition with templates, and the entity it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from dogcare.storage.layout import CALENDAR, DOG_OVERLAY, OWNER_OVERLAY, IndexSpec, LogicalTable
+
+RangeOp = Literal["eq", "begins_with", "between"]
+HIGH = "\uffff"  # sorts after every character we store: closes an open BETWEEN range
+
+
+@dataclass(frozen=True)
+class RangeKey:
+    op: RangeOp
+    templates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AccessPattern:
+    name: str
+    summary: str
+    table: LogicalTable
+    index: IndexSpec | None
+    operation: Literal["GetItem", "Query"]
+    hash_template: str
+    range: RangeKey | None
+    entity: str
+    used_by: tuple[str, ...]
+    example: dict[str, str] = field(default_factory=dict)
+    narrower: dict[str, RangeKey] = field(default_factory=dict)
+
+    @property
+    def hash_attr(self) -> str:
+        return self.index.hash_attr if self.index else "pk"
+
+    @property
+    def range_attr(self) -> str:
+        return self.index.range_attr if self.index else "sk"
+
+    def hash_value(self, **params: Any) -> str:
+        return self.hash_template.format(**params)
+
+    def range_key(self, variant: str | None = None) -> RangeKey | None:
+        return self.narrower[variant] if variant else self.range
+
+    def range_values(self, variant: str | None = None, **params: Any) -> tuple[str, ...]:
+        key = self.range_key(variant)
+        return tuple(t.format(**params) for t in key.templates) if key else ()
+
+    def key_condition(self, variant: str | None = None) -> str:
+        text = f"{self.hash_attr} = '{self.hash_template}'"
+        key = self.range_key(variant)
+        if key is None:
+            return text
+        if key.op == "eq":
+            return f"{text} AND {self.range_attr} = '{key.templates[0]}'"
+        if key.op == "begins_with":
+            return f"{text} AND begins_with({self.range_attr}, '{key.templates[0]}')"
+        return f"{text} AND {self.range_attr} BETWEEN '{key.templates[0]}' AND '{key.templates[1]}'"
+
+
+def _p(*args: Any, **kwargs: Any) -> AccessPattern:
+    return AccessPattern(*args, **kwargs)
+
+
+GET_OWNER = _p(
+    "get_owner", "One owner's profile by id.", "owners", None, "GetItem",
+    "OWNER#{owner_id}", RangeKey("eq", ("#PROFILE",)), "owner",
+    ("GET /owners/profile", "PUT /owners/profile"), {"owner_id": "owner-4f1c..."},
+)
+LIST_OWNERS = _p(
+    "list_owners", "All owners, oldest registration first (staff directory).", "owners", CALENDAR, "Query",
+    "OWNERS", None, "owner", ("GET /admin/owners",),
+)
+GET_DOG = _p(
+    "get_dog", "One dog by id (the library then checks it belongs to the caller).", "dogs", None, "GetItem",
+    "DOG#{dog_id}", RangeKey("eq", ("#PROFILE",)), "dog",
+    ("GET /dogs/{id}", "PUT /dogs/{id}", "DELETE /dogs/{id}", "POST /bookings"), {"dog_id": "dog-9a2e..."},
+)
+LIST_OWNER_DOGS = _p(
+    "list_owner_dogs", "An owner's dogs.", "dogs", OWNER_OVERLAY, "Query",
+    "OWNER#{owner_id}", RangeKey("begins_with", ("DOG#",)), "dog", ("GET /dogs",), {"owner_id": "owner-4f1c..."},
+)
+GET_BOOKING = _p(
+    "get_booking", "One booking by id.", "bookings", None, "GetItem",
+    "BOOKING#{booking_id}", RangeKey("eq", ("#PROFILE",)), "booking",
+    ("GET /bookings/{id}", "PUT /bookings/{id}", "DELETE /bookings/{id}", "POST /admin/bookings/{id}/check-in"),
+    {"booking_id": "booking-77b0..."},
+)
+LIST_OWNER_BOOKINGS = _p(
+    "list_owner_bookings", "An owner's bookings by start time; optionally only those starting in a window.",
+    "bookings", OWNER_OVERLAY, "Query",
+    "OWNER#{owner_id}", RangeKey("begins_with", ("BOOKING#",)), "booking", ("GET /bookings",),
+    {"owner_id": "owner-4f1c...", "start_from": "2026-12-01T00:00:00Z", "start_to": "2026-12-31T23:59:59Z"},
+    narrower={"window": RangeKey("between", ("BOOKING#{start_from}", "BOOKING#{start_to}#" + HIGH))},
+)
+LIST_DOG_BOOKINGS = _p(
+    "list_dog_bookings", "A dog's bookings by start time (history and upcoming stays of one dog).",
+    "bookings", DOG_OVERLAY, "Query",
+    "DOG#{dog_id}", RangeKey("begins_with", ("BOOKING#",)), "booking", ("analysts",),
+    {"dog_id": "dog-9a2e..."},
+)
+DAY_ROSTER = _p(
+    "day_roster", "Active bookings on one day (every day of a stay), by service and start time.",
+    "bookings", CALENDAR, "Query",
+    "DAY#{day}", None, "booking_day", ("GET /admin/bookings",),
+    {"day": "2026-12-01", "service_type": "daycare"},
+    narrower={"service": RangeKey("begins_with", ("{service_type}#",))},
+)
+GET_CAPACITY_USAGE = _p(
+    "get_capacity_usage", "Places used of one service on one day.", "bookings", None, "GetItem",
+    "CAPACITY#{service_type}#{day}", RangeKey("eq", ("#COUNTER",)), "capacity_counter",
+    ("POST /bookings",), {"service_type": "daycare", "day": "2026-12-01"},
+)
+LIST_CAPACITY_SETTINGS = _p(
+    "list_capacity_settings", "The configured daily capacity of every service.", "bookings", None, "Query",
+    "CONFIG#CAPACITY", RangeKey("begins_with", ("SERVICE#",)), "capacity_config",
+    ("POST /bookings", "PUT /admin/capacity/{service_type}"),
+)
+GET_PAYMENT = _p(
+    "get_payment", "One payment by id.", "payments", None, "GetItem",
+    "PAYMENT#{payment_id}", RangeKey("eq", ("#PROFILE",)), "payment",
+    ("GET /payments/{id}", "POST /payments/webhook"), {"payment_id": "payment-c3d1..."},
+)
+LIST_OWNER_PAYMENTS = _p(
+    "list_owner_payments", "An owner's payments, newest last.", "payments", OWNER_OVERLAY, "Query",
+    "OWNER#{owner_id}", RangeKey("begins_with", ("PAYMENT#",)), "payment", ("analysts",),
+    {"owner_id": "owner-4f1c..."},
+)
+
+REGISTRY: tuple[AccessPattern, ...] = (
+    GET_OWNER,
+    LIST_OWNERS,
+    GET_DOG,
+    LIST_OWNER_DOGS,
+    GET_BOOKING,
+    LIST_OWNER_BOOKINGS,
+    LIST_DOG_BOOKINGS,
+    DAY_ROSTER,
+    GET_CAPACITY_USAGE,
+    LIST_CAPACITY_SETTINGS,
+    GET_PAYMENT,
+    LIST_OWNER_PAYMENTS,
+)
+BY_NAME = {p.name: p for p in REGISTRY}

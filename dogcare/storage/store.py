@@ -1,0 +1,133 @@
+"""The storage handle: model classes, one shared DynamoDB connection, error translation.
+
+A ``Store`` is built once per process from ``Settings`` (lazily, on first use), so that a
+Lambda container pays for one botocore client, and tests can build as many as they like
+(e.g. one per table layout) pointing at moto.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from dogcare.errors import ConcurrentUpdate, StorageUnavailable
+from dogcare.settings import Settings
+from dogcare.storage.entities import ModelSet, build_models
+from dogcare.storage.layout import TableLayout
+
+# DynamoDB answers that mean "not now": nothing was written and the caller may retry.
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "LimitExceededException",
+    }
+)
+TRANSIENT_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "InternalServerError"})
+
+
+class Store:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.layout = TableLayout(settings.table_layout, settings.table_prefix)
+        self.models: ModelSet = build_models(self.layout, settings.dynamodb_endpoint, settings.region)
+        self._lock = threading.Lock()
+        self._shared = False
+
+    @cached_property
+    def connection(self) -> Connection:
+        """One connection (one botocore client) shared by every model of this store."""
+        return Connection(
+            region=self.settings.region,
+            host=self.settings.dynamodb_endpoint,
+            max_retry_attempts=3,
+            connect_timeout_seconds=2,
+            read_timeout_seconds=5,
+        )
+
+    def share_connection(self) -> None:
+        # PynamoDB gives each model class its own connection and botocore session; pointing
+        # them all at one saves a client (and its service-model load) per entity on cold start.
+        with self._lock:
+            if self._shared:
+                return
+            for cls in self._all_models():
+                table_connection = cls._get_connection()
+                meta = table_connection.get_meta_table()
+                table_connection.connection = self.connection
+                if meta.table_name not in self.connection._tables:
+                    self.connection.add_meta_table(meta)
+            self._shared = True
+
+    def _all_models(self) -> list[type[Model]]:
+        return [value for value in vars(self.models).values() if isinstance(value, type)]
+
+    @property
+    def client(self) -> Any:
+        """The botocore DynamoDB client (for event hooks and raw calls)."""
+        self.share_connection()
+        return self.connection.client
+
+    def on_request(self, handler: Callable[..., None]) -> Callable[[], None]:
+        """Call ``handler(model=..., params=...)`` before every DynamoDB request. Returns an undo."""
+        events = self.client.meta.events
+        events.register("before-call.dynamodb", handler)
+        return lambda: events.unregister("before-call.dynamodb", handler)
+
+    def transaction(self) -> TransactWrite:
+        self.share_connection()
+        return TransactWrite(connection=self.connection)
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Turn DynamoDB's transient failures into ``StorageUnavailable`` (a clean 503)."""
+    try:
+        yield
+    except TransactWriteError as exc:
+        reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]
+        if exc.cause_response_code in TRANSIENT_CODES or any(code in TRANSIENT_REASONS for code in reasons):
+            raise StorageUnavailable("the database is busy; nothing was written, please retry") from exc
+        if "TransactionConflict" in reasons or exc.cause_response_code == "TransactionInProgressException":
+            raise ConcurrentUpdate("another request changed the same data; please retry") from exc
+        raise
+    except PynamoDBException as exc:
+        if exc.cause_response_code in TRANSIENT_CODES:
+            raise StorageUnavailable("the database is busy; please retry") from exc
+        raise
+
+
+def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
+    return [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
+
+
+_default: Store | None = None
+_default_lock = threading.Lock()
+
+
+def get_store(settings: Settings | None = None) -> Store:
+    """The process-wide store, created on first use from the environment's settings."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                from dogcare.settings import get_settings
+
+                _default = Store(settings or get_settings())
+    return _default
+
+
+def reset_store() -> None:
+    global _default
+    _default = None

@@ -1,0 +1,72 @@
+"""Shared fixtures: moto-backed stores in both table layouts, a controllable clock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+# Never let a test reach AWS: fake credentials and a fixed region for every botocore client.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("AWS_REGION", "us-east-1")
+os.environ.pop("AWS_PROFILE", None)
+
+from dogcare.facade import Dogcare  # noqa: E402
+from dogcare.settings import Settings  # noqa: E402
+from dogcare.storage.store import Store  # noqa: E402
+from dogcare.storage.tables import create_tables  # noqa: E402
+
+
+class Clock:
+    """A clock the test moves by hand. Starts on a Monday at 08:00 UTC, far from midnight."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(params=["single", "four"])
+def layout(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def make_settings(layout: str, home: Path, **overrides: object) -> Settings:
+    base = Settings(
+        table_layout=layout,  # type: ignore[arg-type]
+        table_prefix="dogcare-test",
+        region="us-east-1",
+        home=home,
+        cursor_secret="test-cursor-secret-0123456789abcdef",
+    )
+    return base.with_changes(**overrides)
+
+
+@pytest.fixture
+def moto() -> Iterator[None]:
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def app(moto: None, layout: str, tmp_path: Path, clock: Clock) -> Dogcare:
+    settings = make_settings(layout, tmp_path)
+    store = Store(settings)
+    create_tables(store)
+    return Dogcare(settings, store, clock)
