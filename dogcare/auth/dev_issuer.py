@@ -9,6 +9,7 @@ verifier trusts exactly this JWKS; nothing in AWS ever does.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -114,10 +115,8 @@ class DevIssuer:
                 handle.write(pem)
                 handle.flush()
                 os.fsync(handle.fileno())
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.link(tmp, self.private_key_path)
-            except FileExistsError:
-                pass
         finally:
             Path(tmp).unlink(missing_ok=True)
 
@@ -130,7 +129,8 @@ class DevIssuer:
         return key
 
     def _jwks_document(self) -> dict[str, Any]:
-        assert self._private_key is not None and self._kid is not None
+        assert self._private_key is not None
+        assert self._kid is not None
         jwk: dict[str, Any] = public_jwk(self._private_key.public_key())
         jwk.update({"kid": self._kid, "use": "sig", "alg": DEV_ALGORITHM})
         return {"keys": [jwk]}

@@ -66,11 +66,9 @@ class UrlJwksSource:
     def __init__(self, url: str, timeout: float = 3) -> None:
         parts = urllib.parse.urlsplit(url)
         host = (parts.hostname or "").lower()
-        if parts.scheme == "https" and host:
-            pass
-        elif parts.scheme == "http" and host in _LOOPBACK_HOSTS:
-            pass
-        else:
+        secure = parts.scheme == "https" and bool(host)
+        loopback = parts.scheme == "http" and host in _LOOPBACK_HOSTS
+        if not (secure or loopback):
             raise ValueError("JWKS URL must be https:// (http:// only for a loopback host)")
         if timeout <= 0:
             raise ValueError("timeout must be positive")

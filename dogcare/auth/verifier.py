@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 MAX_TOKEN_LENGTH = 8 * 1024
 MAX_KID_LENGTH = 256
 SUPPORTED_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
-TOKEN_USES = frozenset({"access", "id"})
+ACCESS_TOKEN = "access"  # noqa: S105 - a token_use value, not a secret
+TOKEN_USES = frozenset({ACCESS_TOKEN, "id"})
 FORBIDDEN_HEADERS = frozenset({"jku", "x5u", "jwk", "x5c", "crit", "b64"})
 GROUPS_CLAIM = "cognito:groups"
 
@@ -63,7 +64,9 @@ def bearer_token(headers: Mapping[str, str] | None) -> str:
     """The token of an ``Authorization: Bearer <token>`` header (name and scheme case-insensitive)."""
     if not headers:
         raise Unauthenticated(MISSING)
-    values = [value for name, value in headers.items() if isinstance(name, str) and name.lower() == "authorization"]
+    values = [
+        value for name, value in headers.items() if isinstance(name, str) and name.lower() == "authorization"
+    ]
     values = [value for value in values if value is not None]
     if not values:
         raise Unauthenticated(MISSING)
@@ -90,7 +93,7 @@ class TokenVerifier:
         jwks: JwksCache,
         issuer: str,
         audience: str,
-        token_use: str = "access",
+        token_use: str = ACCESS_TOKEN,
         algorithms: Sequence[str] = ("RS256",),
         leeway: int = 30,
         max_token_length: int = MAX_TOKEN_LENGTH,
@@ -187,7 +190,9 @@ class TokenVerifier:
         return claims.get("client_id") == self.audience
 
     def __repr__(self) -> str:
-        return f"TokenVerifier(issuer={self.issuer!r}, audience={self.audience!r}, token_use={self.token_use!r})"
+        return (
+            f"TokenVerifier(issuer={self.issuer!r}, audience={self.audience!r}, token_use={self.token_use!r})"
+        )
 
 
 # --- one verifier per process ----------------------------------------------------------
@@ -232,7 +237,9 @@ def _new_verifier(
 ) -> TokenVerifier:
     if jwks_url:
         if not issuer or not audience:
-            raise ValueError("DOGCARE_AUTH_ISSUER and DOGCARE_AUTH_AUDIENCE must be set with DOGCARE_AUTH_JWKS_URL")
+            raise ValueError(
+                "DOGCARE_AUTH_ISSUER and DOGCARE_AUTH_AUDIENCE must be set with DOGCARE_AUTH_JWKS_URL"
+            )
         cache = JwksCache(UrlJwksSource(jwks_url))
         return TokenVerifier(cache, issuer=issuer, audience=audience, token_use=token_use)
 
@@ -243,5 +250,4 @@ def _new_verifier(
     dev = DevIssuer(home)
     dev.ensure_keys()
     cache = JwksCache(FileJwksSource(dev.jwks_path), min_refresh_interval=1.0)
-    return TokenVerifier(cache, issuer=DEV_ISSUER, audience=DEV_CLIENT_ID, token_use="access")
-
+    return TokenVerifier(cache, issuer=DEV_ISSUER, audience=DEV_CLIENT_ID, token_use=ACCESS_TOKEN)

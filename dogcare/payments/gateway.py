@@ -19,6 +19,7 @@ This module must stay import-cheap: no payment SDK, no AWS SDK.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -50,6 +51,7 @@ METADATA_MAX_KEYS = 50
 METADATA_MAX_KEY_LENGTH = 40
 METADATA_MAX_VALUE_LENGTH = 500
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+_ID_PATTERN = re.compile(r"[a-z]+_[A-Za-z0-9_]{1,250}")
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,8 @@ def check_idempotency_key(key: object) -> str:
 
 
 def check_id(value: object, prefix: str) -> str:
-    if not isinstance(value, str) or not value.startswith(prefix) or len(value) > 255:
+    """A provider id such as ``pi_3Mtw...``: the prefix, then letters, digits or underscores."""
+    if not isinstance(value, str) or not _ID_PATTERN.fullmatch(value) or not value.startswith(prefix):
         raise PaymentProviderError(f"expected an id starting with {prefix!r}, got {value!r}")
     return value
 

@@ -214,12 +214,13 @@ class InMemoryPaymentGateway:
                     f"amount must be at least {self._min_amount} minor units (amount_too_small)"
                 )
             fingerprint = ("create_intent", amount, code, tuple(sorted(meta.items())))
-            return self._idempotent(key, fingerprint, lambda: self._create(amount, code, meta))
+            kept = {name: value for name, value in meta.items() if value != ""}  # Stripe drops empty values
+            return self._idempotent(key, fingerprint, lambda: self._create(amount, code, kept))
 
     def retrieve_intent(self, intent_id: str) -> IntentResult:
         with self._lock:
             self._enter("retrieve_intent")
-            result = self._get(intent_id).result()
+            result = self._get(check_id(intent_id, "pi_")).result()
             return self._leave(result)
 
     def cancel_intent(self, intent_id: str, *, idempotency_key: str) -> IntentResult:

@@ -1,0 +1,83 @@
+"""booking-management: the caller's bookings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import AwareDatetime
+
+from dogcare.commands import NewBooking, UpdateBooking
+from dogcare.domain.ids import owner_id_for
+from handlers.common import runtime
+from handlers.common.http import Cursor, Limit, if_match, json_response, responses
+from handlers.common.idempotency import idempotent
+from handlers.common.observability import count, lambda_entrypoint
+from handlers.common.resolver import identity
+from handlers.common.views import BookingView, PageView
+
+router = Router()
+BookingId = Annotated[str, Path(min_length=1, max_length=64, description="A booking id, e.g. booking-77b0...")]
+Status = Literal["pending", "confirmed", "checked_in", "completed", "cancelled"]
+
+
+def _owner() -> str:
+    return owner_id_for(identity(router).subject)
+
+
+@router.get("/bookings", summary="List the caller's bookings", tags=["bookings"],
+            responses=responses(200, PageView[BookingView], 400, 422))
+def list_bookings(
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    start_from: Annotated[AwareDatetime | None, Query(alias="from", description="Start at or after")] = None,
+    start_to: Annotated[AwareDatetime | None, Query(alias="to", description="Start at or before")] = None,
+    status: Annotated[Status | None, Query()] = None,
+) -> Response[PageView[BookingView]]:
+    page = runtime.dogcare().bookings.list(
+        _owner(), limit=limit, cursor=cursor, start_from=start_from, start_to=start_to, status=status
+    )
+    view = PageView[BookingView](items=[BookingView.of(b) for b in page.items], next_cursor=page.next_cursor)
+    return json_response(view)
+
+
+@router.post("/bookings", summary="Book care for a dog (honours Idempotency-Key)", tags=["bookings"],
+             responses=responses(201, BookingView, 404, 409, 413, 415, 422))
+def create_booking(body: NewBooking) -> Response[BookingView]:
+    owner = _owner()
+
+    def book() -> dict:
+        booking = runtime.dogcare().bookings.create(owner, body)
+        count("BookingsCreated")
+        return {"view": BookingView.of(booking).model_dump(mode="json"), "version": booking.version}
+
+    key = router.current_event.get_header_value("Idempotency-Key")
+    result = idempotent("bookings", "bookings", owner, key, body.model_dump(mode="json"), book)
+    return json_response(BookingView.model_validate(result["view"]), 201, result["version"])
+
+
+@router.get("/bookings/<id>", summary="One of the caller's bookings", tags=["bookings"],
+            responses=responses(200, BookingView, 404))
+def get_booking(id: BookingId) -> Response[BookingView]:
+    booking = runtime.dogcare().bookings.get(_owner(), id)
+    return json_response(BookingView.of(booking), 200, booking.version)
+
+
+@router.put("/bookings/<id>", summary="Change times (while pending) or instructions (until check-in)",
+            tags=["bookings"], responses=responses(200, BookingView, 404, 409, 412, 413, 415, 422))
+def update_booking(id: BookingId, body: UpdateBooking) -> Response[BookingView]:
+    booking = runtime.dogcare().bookings.update(_owner(), id, body, if_match(router))
+    return json_response(BookingView.of(booking), 200, booking.version)
+
+
+@router.delete("/bookings/<id>", summary="Cancel a booking (it stays, with status cancelled)", tags=["bookings"],
+               responses=responses(200, BookingView, 404, 409, 502))
+def cancel_booking(id: BookingId) -> Response[BookingView]:
+    booking = runtime.dogcare().bookings.cancel(_owner(), id)
+    count("BookingsCancelled")
+    return json_response(BookingView.of(booking), 200, booking.version)
+
+
+get_app, lambda_handler = lambda_entrypoint(router)

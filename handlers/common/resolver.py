@@ -1,0 +1,162 @@
+"""The one way every API function is put together.
+
+``build_app(router)`` makes a Powertools REST resolver with validation, CORS from the
+settings, and every exception mapped to a problem document. ``handle`` runs the request
+gate first — identity, rate limit, body size, content type, JSON syntax — because those
+must answer before body validation does (an anonymous or oversized request never gets as
+far as a 422).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder, Router
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+from dogcare.auth.identity import Identity, identity_from_authorizer_context
+from dogcare.errors import DogcareError, Unauthenticated
+from dogcare.settings import get_settings
+from handlers.common import idempotency, problems, runtime
+from handlers.registry import PUBLIC
+
+logger = Logger()
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 20
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "Stripe-Signature"]
+EXPOSED_HEADERS = ["ETag", "Retry-After", "Location"]
+
+
+def cors_config() -> CORSConfig:
+    origins = list(get_settings().cors_origins)
+    # Never "*" together with credentials: origins are listed, and credentials stay off
+    # (the API uses bearer tokens, not cookies).
+    return CORSConfig(
+        allow_origin=origins[0] if origins else "https://invalid.localhost",
+        extra_origins=origins[1:],
+        allow_headers=ALLOWED_HEADERS,
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+        allow_credentials=False,
+    )
+
+
+def build_app(router: Router) -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
+    app.include_router(router)
+
+    @app.exception_handler(DogcareError)
+    def _domain_error(error: DogcareError) -> Response:
+        return problems.from_error(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation_error(error: RequestValidationError) -> Response:
+        return problems.from_validation(error.errors())
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response:
+        return problems.problem(404, "no-route", "Not found", "no such resource or method")
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        logger.exception("unhandled error", extra={"error_type": type(error).__name__})
+        return problems.internal_error()
+
+    return app
+
+
+def identity(router: Router) -> Identity:
+    """The caller, as the authorizer established it. Routes that need one call this."""
+    ctx = (router.current_event.raw_event.get("requestContext") or {}).get("authorizer")
+    found = identity_from_authorizer_context(ctx)
+    if found is None:
+        raise Unauthenticated("a valid bearer token is required")
+    return found
+
+
+def _json_depth(value: Any, depth: int = 0) -> int:
+    if depth > MAX_JSON_DEPTH:
+        return depth
+    if isinstance(value, dict):
+        return max([_json_depth(v, depth + 1) for v in value.values()] or [depth + 1])
+    if isinstance(value, list):
+        return max([_json_depth(v, depth + 1) for v in value] or [depth + 1])
+    return depth
+
+
+def _body_bytes(event: dict[str, Any]) -> bytes:
+    body = event.get("body")
+    if body is None:
+        return b""
+    if event.get("isBase64Encoded"):
+        return base64.b64decode(body)
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
+def _header(event: dict[str, Any], name: str) -> str | None:
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name.lower():
+            return str(value)
+    return None
+
+
+def gate(event: dict[str, Any]) -> Response | None:
+    """Checks that must answer before validation; ``None`` lets the request through."""
+    method = str(event.get("httpMethod", "")).upper()
+    if method == "OPTIONS":
+        return None
+    public = (method, event.get("resource") or event.get("path")) in PUBLIC
+    try:
+        ctx = (event.get("requestContext") or {}).get("authorizer")
+        caller = identity_from_authorizer_context(ctx)
+        if caller is None and not public:
+            raise Unauthenticated("a valid bearer token is required")
+        subject = caller.subject if caller else "ip:" + str(
+            ((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp", "unknown")
+        )
+        runtime.rate_limiter().hit(subject)
+    except DogcareError as error:
+        return problems.from_error(error)
+    if method not in BODY_METHODS:
+        return None
+    raw = _body_bytes(event)
+    if len(raw) > MAX_BODY_BYTES:
+        return problems.problem(413, "too-large", "Body too large", f"the body is over {MAX_BODY_BYTES} bytes")
+    if not raw:
+        return None  # validation answers for a missing body
+    content_type = (_header(event, "Content-Type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        return problems.problem(415, "unsupported-media-type", "Unsupported media type", "send application/json")
+    if public:
+        return None  # signed payloads are verified byte-for-byte by their route
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        return problems.problem(400, "malformed-json", "Malformed JSON", "the request body is not valid JSON")
+    if _json_depth(parsed) > MAX_JSON_DEPTH:
+        return problems.problem(400, "too-deep", "Body too deeply nested", "the JSON body is nested too deeply")
+    if not isinstance(parsed, dict):
+        return problems.problem(422, "validation", "Validation failed", "the body must be a JSON object",
+                                field_errors=[{"field": "body", "message": "must be an object", "code": "type"}])
+    return None
+
+
+def handle(app_factory: Callable[[], APIGatewayRestResolver], event: dict[str, Any], context: Any) -> dict[str, Any]:
+    idempotency.lambda_context.set(context)
+    blocked = gate(event)
+    app = app_factory()
+    if blocked is not None:
+        origin = _header(event, "Origin")
+        allowed = app._cors.allowed_origin(origin) if app._cors and origin else None
+        if allowed:
+            blocked.headers.update(app._cors.to_dict(allowed))
+        return ResponseBuilder(blocked).build(APIGatewayProxyEvent(event), None)
+    return app.resolve(event, context)

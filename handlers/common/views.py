@@ -1,0 +1,182 @@
+"""Response shapes: what the API returns, as pydantic models (they document the OpenAPI spec).
+
+Money leaves the API in major units as a fixed-point string (``"45.00"``) beside its
+currency; timestamps are ISO 8601 UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from dogcare.domain.model import Booking, Dog, Owner, Payment, RosterEntry
+from dogcare.domain.money import Money
+
+T = TypeVar("T")
+
+
+class View(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddressView(View):
+    street: str
+    city: str
+    state: str
+    zip: str
+
+
+class OwnerView(View):
+    id: str
+    name: str
+    email: str
+    phone: str | None
+    address: AddressView | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, o: Owner) -> OwnerView:
+        address = AddressView(**vars(o.address)) if o.address else None
+        return cls(
+            id=o.id, name=o.name, email=o.email, phone=o.phone, address=address,
+            created_at=o.created_at, updated_at=o.updated_at, version=o.version,
+        )
+
+
+class VaccinationView(View):
+    name: str
+    expires_on: date
+
+
+class DogView(View):
+    id: str
+    owner_id: str
+    name: str
+    breed: str | None
+    age: int | None
+    size: str
+    vaccinations: list[VaccinationView]
+    vaccination_status: str
+    special_needs: list[str]
+    emergency_contact: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, d: Dog) -> DogView:
+        return cls(
+            id=d.id, owner_id=d.owner_id, name=d.name, breed=d.breed, age=d.age, size=d.size,
+            vaccinations=[VaccinationView(name=v.name, expires_on=v.expires_on) for v in d.vaccinations],
+            vaccination_status=d.vaccination_status, special_needs=list(d.special_needs),
+            emergency_contact=d.emergency_contact, created_at=d.created_at, updated_at=d.updated_at,
+            version=d.version,
+        )
+
+
+class BookingView(View):
+    id: str
+    owner_id: str
+    dog_id: str
+    service_type: str
+    start_time: datetime
+    end_time: datetime
+    status: str
+    price: str
+    currency: str
+    payment_id: str | None
+    special_instructions: str | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    cancelled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, b: Booking) -> BookingView:
+        return cls(
+            id=b.id, owner_id=b.owner_id, dog_id=b.dog_id, service_type=b.service_type,
+            start_time=b.start_time, end_time=b.end_time, status=b.status,
+            price=b.price.major, currency=b.price.currency, payment_id=b.payment_id,
+            special_instructions=b.special_instructions, checked_in_at=b.checked_in_at,
+            checked_out_at=b.checked_out_at, cancelled_at=b.cancelled_at,
+            created_at=b.created_at, updated_at=b.updated_at, version=b.version,
+        )
+
+
+class PaymentView(View):
+    id: str
+    owner_id: str
+    booking_id: str
+    amount: str
+    currency: str
+    status: str
+    provider: str
+    provider_reference: str | None
+    amount_refunded: str
+    failure_reason: str | None
+    client_secret: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, p: Payment, include_secret: bool = False) -> PaymentView:
+        return cls(
+            id=p.id, owner_id=p.owner_id, booking_id=p.booking_id, amount=p.amount.major,
+            currency=p.amount.currency, status=p.status, provider=p.provider,
+            provider_reference=p.provider_reference,
+            amount_refunded=Money(p.amount_refunded, p.amount.currency).major,
+            failure_reason=p.failure_reason,
+            client_secret=p.client_secret if include_secret else None,
+            created_at=p.created_at, updated_at=p.updated_at, version=p.version,
+        )
+
+
+class RosterEntryView(View):
+    day: date
+    booking_id: str
+    owner_id: str
+    dog_id: str
+    dog_name: str
+    service_type: str
+    start_time: datetime
+    end_time: datetime
+    status: str
+
+    @classmethod
+    def of(cls, r: RosterEntry) -> RosterEntryView:
+        return cls(**vars(r))
+
+
+class CapacityView(View):
+    daycare: int
+    boarding: int
+    parking: int
+
+
+class PageView(View, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class FieldErrorView(View):
+    field: str
+    message: str
+    code: str
+
+
+class ProblemView(View):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldErrorView] | None = None

@@ -1,0 +1,64 @@
+"""payment-processing: pay for a booking, read a payment, and receive Stripe's webhooks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel
+
+from dogcare.commands import NewPayment
+from dogcare.domain.ids import owner_id_for
+from handlers.common import runtime
+from handlers.common.http import json_response, responses
+from handlers.common.idempotency import idempotent
+from handlers.common.observability import count, lambda_entrypoint
+from handlers.common.resolver import identity
+from handlers.common.views import PaymentView
+
+router = Router()
+PaymentId = Annotated[str, Path(min_length=1, max_length=64, description="A payment id, e.g. payment-c3d1...")]
+
+
+class WebhookAck(BaseModel):
+    received: bool
+    outcome: str
+
+
+@router.post("/payments", summary="Pay for a pending booking (honours Idempotency-Key)", tags=["payments"],
+             responses=responses(201, PaymentView, 404, 409, 413, 415, 422, 502))
+def create_payment(body: NewPayment) -> Response[PaymentView]:
+    owner = owner_id_for(identity(router).subject)
+
+    def pay() -> dict:
+        payment = runtime.dogcare().payments.create(owner, body)
+        count("PaymentsStarted")
+        return {"view": PaymentView.of(payment, include_secret=True).model_dump(mode="json"),
+                "version": payment.version}
+
+    key = router.current_event.get_header_value("Idempotency-Key")
+    result = idempotent("payments", "payments", owner, key, body.model_dump(mode="json"), pay)
+    return json_response(PaymentView.model_validate(result["view"]), 201, result["version"])
+
+
+@router.get("/payments/<id>", summary="One of the caller's payments", tags=["payments"],
+            responses=responses(200, PaymentView, 404))
+def get_payment(id: PaymentId) -> Response[PaymentView]:
+    payment = runtime.dogcare().payments.get(owner_id_for(identity(router).subject), id)
+    return json_response(PaymentView.of(payment), 200, payment.version)
+
+
+@router.post("/payments/webhook", summary="Stripe webhook (public; verified by its signature)", tags=["payments"],
+             security=[], responses=responses(200, WebhookAck, 400, 413, 415))
+def webhook() -> Response[WebhookAck]:
+    event = router.current_event
+    payload = event.decoded_body or ""
+    raw = payload.encode() if isinstance(payload, str) else payload
+    outcome = runtime.dogcare().payments.handle_webhook(raw, event.get_header_value("Stripe-Signature"))
+    count("WebhooksProcessed")
+    return json_response(WebhookAck(received=True, outcome=outcome))
+
+
+get_app, lambda_handler = lambda_entrypoint(router)
