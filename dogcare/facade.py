@@ -24,6 +24,7 @@ from dogcare.repositories.payments import PaymentRepository
 from dogcare.services.bookings import BookingPolicy, BookingService
 from dogcare.services.dogs import DogService
 from dogcare.services.owners import OwnerService
+from dogcare.services.staff import StaffService
 from dogcare.settings import Settings, get_settings
 from dogcare.storage.cursors import CursorCodec, local_secret
 from dogcare.storage.store import Store
@@ -51,21 +52,21 @@ class Dogcare:
 
     @cached_property
     def owner_repository(self) -> OwnerRepository:
-        return OwnerRepository(self.store, self.cursors)
+        return OwnerRepository(self.store, self.cursors, self.clock)
 
     @cached_property
     def dog_repository(self) -> DogRepository:
-        repo = DogRepository(self.store, self.cursors)
+        repo = DogRepository(self.store, self.cursors, self.clock)
         repo.configure_vaccinations(self.settings.required_vaccinations, self.settings.vaccination_expiring_days)
         return repo
 
     @cached_property
     def booking_repository(self) -> BookingRepository:
-        return BookingRepository(self.store, self.cursors)
+        return BookingRepository(self.store, self.cursors, self.clock)
 
     @cached_property
     def payment_repository(self) -> PaymentRepository:
-        return PaymentRepository(self.store, self.cursors)
+        return PaymentRepository(self.store, self.cursors, self.clock)
 
     # --- services --------------------------------------------------------------------
 
@@ -92,6 +93,10 @@ class Dogcare:
     @cached_property
     def bookings(self) -> BookingService:
         return BookingService(self.booking_repository, self.dog_repository, self.policy, self.clock)
+
+    @cached_property
+    def staff(self) -> StaffService:
+        return StaffService(self.bookings, self.owners)
 
     @cached_property
     def payments(self) -> PaymentService:

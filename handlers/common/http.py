@@ -28,7 +28,10 @@ def json_response(view: BaseModel, status: int = 200, version: int | None = None
     headers = {"Cache-Control": "no-store"}
     if version is not None:
         headers["ETag"] = etag(version)
-    return Response(status_code=status, content_type="application/json", body=view.model_dump_json(), headers=headers)
+    # The body stays a model dump (not a string) so Powertools validates it against the route's
+    # documented response type before serializing it.
+    body = view.model_dump(mode="json")
+    return Response(status_code=status, content_type="application/json", body=body, headers=headers)
 
 
 def no_content() -> Response:

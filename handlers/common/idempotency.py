@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from dogcare.errors import Conflict, ValidationFailed
+from dogcare.errors import Conflict, FieldError, ValidationFailed
 from dogcare.settings import get_settings
 from dogcare.storage import keys
 from dogcare.storage.layout import LogicalTable, TableLayout
@@ -98,7 +98,8 @@ def idempotent(
     try:
         return run(request={"owner": owner_id, "key": key, "body": body})
     except IdempotencyValidationError as exc:
-        raise KeyReused("this Idempotency-Key was used with a different request body") from exc
+        message = "this Idempotency-Key was used with a different request body"
+        raise KeyReused(message, [FieldError("header.Idempotency-Key", message, "reused")]) from exc
     except IdempotencyAlreadyInProgressError as exc:
         raise KeyInFlight("a request with this Idempotency-Key is still in progress; retry shortly") from exc
     finally:

@@ -1,0 +1,30 @@
+"""The ``dogcare`` command line: local server, tokens, tables (and more, one module each)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from dogcare.cli import serve, tables, token
+
+app = typer.Typer(
+    name="dogcare",
+    help="dogcare: run the API locally, mint development tokens, manage tables.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("serve")(serve.serve)
+app.command("token")(token.token)
+app.add_typer(tables.app, name="tables")
+
+
+def main() -> None:
+    from dogcare.cli.errors import run
+
+    sys.exit(run(app))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,271 @@
+"""The local API Gateway: HTTP requests in, REST proxy events through the same authorizer
+and handler code that runs in Lambda, HTTP responses out.
+
+Each function runs in a small pool of "containers" (separate copies of its handler module),
+so concurrent requests behave like concurrent Lambda invocations: no shared resolver state.
+The route table comes from ``handlers.registry`` — the same one the template is checked
+against — so there is no second routing table to drift.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from dogcare.auth.identity import groups_to_context
+from dogcare.errors import DogcareError
+from dogcare.settings import get_settings
+
+STAGE = "local"
+ACCOUNT = "000000000000"
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
+CONTAINERS_PER_FUNCTION = 4
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object that handlers and Powertools read."""
+
+    function_name: str
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+    timeout_seconds: float = 29.0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
+
+
+@dataclass
+class GatewayResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def _problem(status: int, kind: str, title: str, detail: str, headers: dict[str, str] | None = None) -> GatewayResponse:
+    body = json.dumps({"type": f"/problems/{kind}", "title": title, "status": status, "detail": detail}).encode()
+    return GatewayResponse(status, {"Content-Type": "application/problem+json", **(headers or {})}, body)
+
+
+class FunctionPool:
+    """Copies of one handler module; each copy serves one request at a time, like a container."""
+
+    def __init__(self, module_name: str, size: int) -> None:
+        self.module_name = module_name
+        self._free: queue.Queue[Any] = queue.Queue()
+        self._size = size
+        self._made = 0
+        self._lock = threading.Lock()
+
+    def _new_container(self) -> Any:
+        spec = importlib.util.find_spec(self.module_name)
+        assert spec is not None and spec.loader is not None
+        copy = importlib.util.spec_from_file_location(f"{self.module_name}__container{self._made}", spec.origin)
+        assert copy is not None and copy.loader is not None
+        module = importlib.util.module_from_spec(copy)
+        copy.loader.exec_module(module)
+        return module
+
+    def invoke(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        try:
+            module = self._free.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                if self._made < self._size:
+                    module = self._new_container()
+                    self._made += 1
+                else:
+                    module = None
+            if module is None:
+                module = self._free.get()
+        try:
+            result: dict[str, Any] = module.lambda_handler(event, context)
+            return result
+        finally:
+            self._free.put(module)
+
+
+class LocalGateway:
+    def __init__(self, containers_per_function: int = CONTAINERS_PER_FUNCTION) -> None:
+        from handlers.registry import FUNCTIONS
+
+        self.pools = {name: FunctionPool(module, containers_per_function) for name, module in FUNCTIONS.items()}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.base_url = ""
+
+    # --- one request ---------------------------------------------------------------------
+
+    def authorize(self, headers: dict[str, str]) -> dict[str, str]:
+        """Run the authorizer's shared code path; returns the context API Gateway would pass."""
+        from handlers.authorizer import authorize_request
+
+        from dogcare.auth.verifier import build_verifier
+
+        caller = authorize_request(headers, build_verifier(get_settings()))
+        context = {"principalId": caller.subject, "sub": caller.subject, "groups": groups_to_context(caller.groups)}
+        if caller.client_id:
+            context["client_id"] = caller.client_id
+        return context
+
+    def event(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str, resource: str,
+        path_params: dict[str, str], authorizer: dict[str, str] | None,
+    ) -> dict[str, Any]:
+        split = urlsplit(raw_path)
+        pairs = parse_qsl(split.query, keep_blank_values=True)
+        multi_query: dict[str, list[str]] = {}
+        for key, value in pairs:
+            multi_query.setdefault(key, []).append(value)
+        try:
+            text: str | None = body.decode("utf-8") if body else None
+            is_b64 = False
+        except UnicodeDecodeError:
+            text, is_b64 = base64.b64encode(body).decode(), True
+        request_id = str(uuid.uuid4())
+        context: dict[str, Any] = {
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": f"/{STAGE}{split.path}",
+            "stage": STAGE,
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "accountId": ACCOUNT,
+            "apiId": "local",
+            "protocol": "HTTP/1.1",
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": source_ip, "userAgent": headers.get("User-Agent", "")},
+        }
+        if authorizer is not None:
+            context["authorizer"] = authorizer
+        return {
+            "resource": resource,
+            "path": split.path,
+            "httpMethod": method,
+            "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_params or None,
+            "stageVariables": None,
+            "requestContext": context,
+            "body": text,
+            "isBase64Encoded": is_b64,
+        }
+
+    def invoke(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes = b"", source_ip: str = "127.0.0.1"
+    ) -> GatewayResponse:
+        from handlers.registry import match, routes
+
+        method = method.upper()
+        path = urlsplit(raw_path).path
+        found = match("GET" if method in ("OPTIONS", "HEAD") else method, path)
+        if found is None and method == "OPTIONS":
+            found = next(((r, {}) for r in routes() if r.pattern.match(path)), None)
+        if found is None:
+            allowed = sorted({r.method for r in routes() if r.pattern.match(path)})
+            if allowed:
+                return _problem(405, "method-not-allowed", "Method not allowed", f"use {', '.join(allowed)}",
+                                {"Allow": ", ".join(allowed)})
+            return _problem(404, "no-route", "Not found", "no such resource")
+        route, params = found
+        if method == "OPTIONS" and route.pattern.match(path):
+            params = route.pattern.match(path).groupdict()  # type: ignore[union-attr]
+        authorizer = None
+        if not route.public and method != "OPTIONS":
+            try:
+                authorizer = self.authorize(headers)
+            except DogcareError:
+                return _problem(401, "unauthenticated", "Unauthenticated", "a valid bearer token is required",
+                                {"WWW-Authenticate": 'Bearer realm="dogcare"'})
+        event = self.event(method, raw_path, headers, body, source_ip, route.path, params, authorizer)
+        result = self.pools[route.function].invoke(event, LambdaContext(function_name=route.function))
+        return self._response(result)
+
+    @staticmethod
+    def _response(result: dict[str, Any]) -> GatewayResponse:
+        headers: dict[str, str] = {}
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            headers[key] = ", ".join(str(v) for v in values)
+        for key, value in (result.get("headers") or {}).items():
+            headers[key] = str(value)
+        raw = result.get("body") or ""
+        body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
+        return GatewayResponse(int(result.get("statusCode", 502)), headers, body)
+
+    # --- HTTP server -------------------------------------------------------------------------
+
+    def start(self, host: str = "127.0.0.1", port: int = 3000) -> str:
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            server_version = "dogcare-local"
+
+            def log_message(self, fmt: str, *args: Any) -> None:
+                pass
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length > MAX_REQUEST_BYTES:
+                    response = _problem(413, "too-large", "Body too large", "the request is too large")
+                    self.close_connection = True
+                else:
+                    body = self.rfile.read(length) if length else b""
+                    headers = {k: v for k, v in self.headers.items()}
+                    response = gateway.static(self.path) or gateway.invoke(
+                        self.command, self.path, headers, body, self.client_address[0]
+                    )
+                self.send_response(response.status)
+                for key, value in response.headers.items():
+                    if key.lower() not in ("content-length", "connection", "transfer-encoding"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(response.body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        actual_port = self._server.server_address[1]
+        self.base_url = f"http://{host}:{actual_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="dogcare-gateway", daemon=True)
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    # --- the docs page -----------------------------------------------------------------------
+
+    def static(self, raw_path: str) -> GatewayResponse | None:
+        from dogcare.local import docs
+
+        return docs.serve(urlsplit(raw_path).path)
+
+
+__all__ = ["GatewayResponse", "LambdaContext", "LocalGateway", "Path"]

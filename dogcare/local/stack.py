@@ -1,0 +1,142 @@
+"""The whole system on one machine: embedded DynamoDB (moto's server), a local Stripe,
+the development token issuer, and the local API gateway.
+
+``LocalStack.start()`` is what ``dogcare serve`` runs; tests start it in-process or as a
+subprocess. Whatever is already configured (a DynamoDB endpoint, real Stripe keys) is used
+as it is; only what is missing is started here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+STATE_FILE = "serve.json"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _default_env() -> None:
+    # moto accepts any credentials; never let a local run pick up real ones by accident.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "dogcare-local")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Dogcare")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+@dataclass
+class LocalStack:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    home: Path | None = None
+    started: list[Any] = field(default_factory=list)
+    api_url: str = ""
+    dynamodb_endpoint: str = ""
+    stripe_api_base: str | None = None
+    fake_stripe: Any = None
+
+    def start(self) -> LocalStack:
+        _default_env()
+        if self.home is not None:
+            os.environ["DOGCARE_HOME"] = str(self.home)
+        self._start_dynamodb()
+        from handlers.common import runtime
+
+        from dogcare.auth.verifier import reset_verifier_cache
+        from dogcare.local.gateway import LocalGateway
+
+        gateway = LocalGateway()
+        self.api_url = gateway.start(self.host, self.port)
+        self.started.append(gateway)
+        self._start_stripe()
+        runtime.reset()
+        reset_verifier_cache()
+        from dogcare.payments.secrets import reset_gateway_cache
+
+        reset_gateway_cache()
+        from dogcare.auth.dev_issuer import DevIssuer
+        from dogcare.settings import get_settings
+        from dogcare.storage.tables import create_tables
+
+        settings = get_settings()
+        DevIssuer(settings.home).ensure_keys()
+        create_tables(runtime.dogcare().store)
+        self._write_state(settings.home)
+        return self
+
+    def _start_dynamodb(self) -> None:
+        endpoint = os.environ.get("DOGCARE_DYNAMODB_ENDPOINT")
+        if not endpoint:
+            import logging
+
+            from moto.server import ThreadedMotoServer
+
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per DynamoDB call
+
+            port = free_port(self.host)
+            server = ThreadedMotoServer(ip_address=self.host, port=port, verbose=False)
+            server.start()
+            self.started.append(server)
+            endpoint = f"http://{self.host}:{port}"
+            os.environ["DOGCARE_DYNAMODB_ENDPOINT"] = endpoint
+        self.dynamodb_endpoint = endpoint
+
+    def _start_stripe(self) -> None:
+        if os.environ.get("DOGCARE_STRIPE_SECRET_KEY") or os.environ.get("DOGCARE_STRIPE_SECRET_NAME"):
+            self.stripe_api_base = os.environ.get("DOGCARE_STRIPE_API_BASE")
+            return
+        import secrets
+
+        from dogcare.local.fake_stripe import FakeStripe
+
+        secret_key = "sk_test_local_" + secrets.token_hex(12)
+        webhook_secret = "whsec_local_" + secrets.token_hex(16)
+        fake = FakeStripe(secret_key=secret_key, webhook_secret=webhook_secret,
+                          webhook_url=f"{self.api_url}/payments/webhook")
+        base = fake.start(self.host, 0)
+        self.started.append(fake)
+        self.fake_stripe = fake
+        self.stripe_api_base = base
+        os.environ["DOGCARE_STRIPE_SECRET_KEY"] = secret_key
+        os.environ["DOGCARE_STRIPE_WEBHOOK_SECRET"] = webhook_secret
+        os.environ["DOGCARE_STRIPE_API_BASE"] = base
+
+    def _write_state(self, home: Path) -> None:
+        """Where this server's parts listen, for the CLI's other commands (token, stripe, seed)."""
+        home.mkdir(parents=True, exist_ok=True)
+        state = {
+            "api_url": self.api_url,
+            "dynamodb_endpoint": self.dynamodb_endpoint,
+            "stripe_api_base": self.stripe_api_base,
+            "table_layout": os.environ.get("DOGCARE_TABLE_LAYOUT", "single"),
+            "table_prefix": os.environ.get("DOGCARE_TABLE_PREFIX", "dogcare-dev"),
+            "pid": os.getpid(),
+        }
+        path = home / STATE_FILE
+        path.write_text(json.dumps(state, indent=2))
+        path.chmod(0o600)
+
+    def stop(self) -> None:
+        for part in reversed(self.started):
+            part.stop()
+        self.started.clear()
+
+
+def read_state(home: Path) -> dict[str, Any] | None:
+    path = home / STATE_FILE
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
