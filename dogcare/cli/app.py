@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from dogcare.cli import serve, tables, token
+from dogcare.cli import export, seed, serve, tables, token
 
 app = typer.Typer(
     name="dogcare",
@@ -17,6 +17,8 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("token")(token.token)
+app.command("seed")(seed.seed)
+app.command("export")(export.export)
 app.add_typer(tables.app, name="tables")
 
 

@@ -31,15 +31,15 @@ def run(app: Any) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a click usage error, or a real failure: say it in one line
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:
+        # Usage errors (bad option values, missing options) know how to show themselves and
+        # their exit code; anything else is a real failure, said in one line.
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Exit):
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+            return int(exc.exit_code)
+        if type(exc).__name__ == "Exit" and hasattr(exc, "exit_code"):
+            return int(exc.exit_code)
+        if type(exc).__name__ == "Abort":
             return 130
         err.print(f"[red]error:[/red] {type(exc).__name__}: {exc}")
         return EXIT_FAILED

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import random
 import unicodedata
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # A fixed namespace: the same subject always maps to the same owner id, with no lookup.
 _OWNER_NAMESPACE = uuid.UUID("6f1d0f3e-6a8c-4d9e-9c52-1b7d3f2a9e10")
 
 
+_source: random.Random | None = None
+
+
 def new_id(prefix: str) -> str:
+    if _source is not None:
+        return f"{prefix}-{uuid.UUID(int=_source.getrandbits(128), version=4)}"
     return f"{prefix}-{uuid.uuid4()}"
+
+
+@contextmanager
+def deterministic_ids(rng: random.Random) -> Iterator[None]:
+    """Draw new ids from ``rng`` (demo data that is the same on every run with one seed)."""
+    global _source
+    previous, _source = _source, rng
+    try:
+        yield
+    finally:
+        _source = previous
 
 
 def owner_id_for(subject: str) -> str:

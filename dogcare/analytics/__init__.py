@@ -1,0 +1,1 @@
+"""Analyst tools: exporting the data with typed columns (not on any request path)."""
