@@ -76,6 +76,23 @@ class LimitReached(Conflict):
     title = "Limit reached"
 
 
+class BookingNotPayable(Conflict):
+    """The booking cannot be paid for in its current state."""
+
+    kind = "booking-not-payable"
+    title = "Booking not payable"
+
+
+class BookingAlreadyPaid(BookingNotPayable):
+    kind = "booking-already-paid"
+    title = "Booking already paid"
+
+
+class BookingCancelled(BookingNotPayable):
+    kind = "booking-cancelled"
+    title = "Booking cancelled"
+
+
 class VersionMismatch(DogcareError):
     """The caller's ``If-Match`` version is not the stored one."""
 

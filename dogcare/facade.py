@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from dogcare.domain.clock import utcnow
+from dogcare.domain.model import Booking
 from dogcare.domain.pricing import PriceTable
 from dogcare.domain.scheduling import Facility
 from dogcare.repositories.bookings import BookingRepository
@@ -30,14 +31,23 @@ from dogcare.storage.cursors import CursorCodec, local_secret
 from dogcare.storage.store import Store
 
 if TYPE_CHECKING:
+    from dogcare.payments.gateway import PaymentGateway
     from dogcare.services.payments import PaymentService
 
 
 class Dogcare:
-    def __init__(self, settings: Settings, store: Store | None = None, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        payment_gateway: PaymentGateway | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store or Store(settings)
         self.clock = clock
+        # None: the Stripe gateway configured by the settings, built on the first payment call.
+        self.payment_gateway = payment_gateway
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Dogcare:
@@ -92,7 +102,8 @@ class Dogcare:
 
     @cached_property
     def bookings(self) -> BookingService:
-        return BookingService(self.booking_repository, self.dog_repository, self.policy, self.clock)
+        settler = _PaymentsSettler(self)
+        return BookingService(self.booking_repository, self.dog_repository, self.policy, self.clock, settler)
 
     @cached_property
     def staff(self) -> StaffService:
@@ -102,6 +113,21 @@ class Dogcare:
     def payments(self) -> PaymentService:
         from dogcare.services.payments import PaymentService
 
-        service = PaymentService(self)
-        self.bookings.settler = service
-        return service
+        return PaymentService(self, gateway=self.payment_gateway)
+
+
+class _PaymentsSettler:
+    """Settles cancelled bookings through ``app.payments``, built only when a booking has a payment.
+
+    Cancelling goes through it whether or not ``app.payments`` was used before in this
+    process, and a container that never touches a payment never imports the payment code.
+    """
+
+    def __init__(self, app: Dogcare) -> None:
+        self._app = app
+
+    def settle_cancellation(self, before: Booking, after: Booking) -> None:
+        self._app.payments.settle_cancellation(before, after)
+
+    def settlement_pending(self, booking: Booking) -> bool:
+        return self._app.payments.settlement_pending(booking)

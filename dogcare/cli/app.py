@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from dogcare.cli import export, seed, serve, tables, token
+from dogcare.cli import export, seed, serve, stripe, tables, token
 
 app = typer.Typer(
     name="dogcare",
@@ -20,6 +20,7 @@ app.command("token")(token.token)
 app.command("seed")(seed.seed)
 app.command("export")(export.export)
 app.add_typer(tables.app, name="tables")
+app.add_typer(stripe.app, name="stripe")
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ PAYMENT_STATUSES = (
     "canceled",
     "refunded",
     "partially_refunded",
+    "refund_pending",
 )
 
 
@@ -105,6 +106,8 @@ class Payment:
     updated_at: datetime
     version: int
     failure_reason: str | None = None
+    # The total refund owed after a cancellation (minor units); None until one is decided.
+    refund_due: int | None = None
     client_secret: str | None = field(default=None, compare=False)
 
 

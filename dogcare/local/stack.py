@@ -74,6 +74,11 @@ class LocalStack:
         DevIssuer(settings.home).ensure_keys()
         create_tables(runtime.dogcare().store)
         self._write_state(settings.home)
+        if self.fake_stripe is not None:
+            from dogcare.payments.secrets import StripeKeys, write_local_keys
+
+            keys = StripeKeys(self.fake_stripe.secret_key, self.fake_stripe.webhook_secret)
+            write_local_keys(settings.home, keys, self.stripe_api_base)
         return self
 
     def _start_dynamodb(self) -> None:
@@ -81,12 +86,12 @@ class LocalStack:
         if not endpoint:
             import logging
 
-            from moto.server import ThreadedMotoServer
+            from dogcare.local.dynamodb import EmbeddedDynamoDB
 
             logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per DynamoDB call
 
             port = free_port(self.host)
-            server = ThreadedMotoServer(ip_address=self.host, port=port, verbose=False)
+            server = EmbeddedDynamoDB(self.host, port)  # moto, one request at a time (see its docstring)
             server.start()
             self.started.append(server)
             endpoint = f"http://{self.host}:{port}"

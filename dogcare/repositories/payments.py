@@ -43,6 +43,7 @@ def to_payment(item: Any) -> Payment:
         updated_at=parse_iso(item.updated_at),
         version=int(item.version),
         failure_reason=item.failure_reason,
+        refund_due=None if item.refund_due is None else int(item.refund_due),
     )
 
 
@@ -61,6 +62,7 @@ class PaymentRepository(Repository):
             provider_reference=p.provider_reference,
             amount_refunded=p.amount_refunded,
             failure_reason=p.failure_reason,
+            refund_due=p.refund_due,
             created_at=created,
             updated_at=iso(p.updated_at),
             gsi1pk=keys.owner_pk(p.owner_id),
@@ -93,6 +95,9 @@ class PaymentRepository(Repository):
         tx = Tx(self.store)
         tx.put("payment", self._item(payment), m.Payment.pk.does_not_exist())
         booking_item = B(keys.booking_pk(booking.id), keys.PROFILE)
+        # Not version-checked (the conditions below guard the link), but still a change of the
+        # booking: with a version set, PynamoDB adds 1 to the stored one instead of setting it to 1.
+        booking_item.version = booking.version or 1
         tx.update(
             "booking",
             booking_item,
@@ -116,6 +121,10 @@ class PaymentRepository(Repository):
         except TransactionFailed as exc:
             raise ConcurrentUpdate("the payment was changed by another request") from exc
         return replace(changed, version=current.version + 1)
+
+    def transaction(self) -> Tx:
+        """A new transaction, for a payment change that must commit together with other writes."""
+        return Tx(self.store)
 
     def add_payment_update(self, tx: Tx, current: Payment, changed: Payment) -> Payment:
         item = self._item(changed)

@@ -20,7 +20,7 @@ from dogcare.domain.model import ACTIVE_BOOKING_STATUSES, Booking, RosterEntry
 from dogcare.domain.pricing import PriceTable, quote
 from dogcare.domain.scheduling import Facility, check_times, overlaps, stay
 from dogcare.domain.vaccinations import lapses_before
-from dogcare.errors import ConcurrentUpdate, NotFound, OverlappingBooking, ValidationFailed, VersionMismatch
+from dogcare.errors import ConcurrentUpdate, InvalidTransition, NotFound, OverlappingBooking, ValidationFailed, VersionMismatch
 from dogcare.repositories.base import Page
 from dogcare.repositories.bookings import BookingRepository, ScheduleChanged, Stayplan
 from dogcare.repositories.dogs import DogRepository, Schedule
@@ -32,6 +32,10 @@ class CancellationSettler(Protocol):
     """What happens to the money when a booking is cancelled (the payments side)."""
 
     def settle_cancellation(self, before: Booking, after: Booking) -> None: ...
+
+    def settlement_pending(self, booking: Booking) -> bool:
+        """Whether a cancelled booking's money is not settled yet (the provider was down)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,10 @@ class BookingService:
                 return current
             return self.bookings.update_instructions(current, command.special_instructions)
         lifecycle.require_times_editable(current.status)
+        if current.payment_id:
+            # A started payment is for the old price: moving the stay could confirm it at the
+            # wrong amount if the owner completes that payment afterwards.
+            raise InvalidTransition("times cannot change once a payment has started; cancel and book again")
         now = self.clock()
         start = to_utc(command.start_time) if command.start_time else current.start_time
         end = to_utc(command.end_time) if command.end_time else current.end_time
@@ -195,6 +203,11 @@ class BookingService:
 
     def cancel(self, owner_id: str, booking_id: str) -> Booking:
         current = self.bookings.get_for_owner(owner_id, booking_id)
+        if current.status == "cancelled" and current.payment_id and self.settler is not None \
+                and self.settler.settlement_pending(current):
+            # An earlier cancellation could not settle the payment: a repeated cancel retries that.
+            self.settler.settle_cancellation(current, current)
+            return current
         lifecycle.require_transition(current.status, "cancelled")
         plan = self._plan(current.service_type, current.start_time, current.end_time)
         cancelled = self.bookings.transition(current, "cancelled", plan, self.clock())

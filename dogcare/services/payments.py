@@ -1,0 +1,599 @@
+"""Paying for bookings: never a double charge, never a lost payment.
+
+The rules, in short (``docs/payments.md`` has the state machines):
+
+* **One payment record and one live PaymentIntent per booking.** ``create`` links a
+  ``Payment`` (status ``creating``) to the pending booking in one transaction, then
+  creates the intent with an idempotency key derived from the booking. Retries,
+  concurrent calls and a crash between the two steps all converge on the same record and
+  the same intent; a declined card is retried on that same intent. A new intent is only
+  made once the previous one is known to be cancelled (it can then never take money).
+* **Webhooks are the source of truth for money.** Each verified event is checked against
+  our records (intent id, amount, currency, metadata) and applied together with an event
+  marker in one transaction, so it is applied at most once. The rules only move forward
+  (a late ``payment_failed`` never undoes a success), so duplicates and out-of-order
+  deliveries end in the same state.
+* **Cancelling settles the money.** An unpaid intent is cancelled; a paid booking is
+  refunded per the policy (full refund up to ``refund_full_hours`` before the start,
+  ``refund_late_percent`` after that); money that arrives for a cancelled booking is
+  refunded in full. What is owed is stored first (``refund_due``), then paid out with an
+  idempotency key, so a retry never refunds twice and refunds never exceed the payment.
+  If the provider is down the booking stays cancelled, the settlement stays pending and
+  is retried by a repeated cancel (or by the provider's next webhook for the payment).
+
+No HTTP here: the handlers map the typed errors to status codes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from dogcare.commands import NewPayment
+from dogcare.domain.ids import new_id
+from dogcare.domain.model import Booking, Payment
+from dogcare.domain.money import Money
+from dogcare.errors import (
+    BookingAlreadyPaid,
+    BookingCancelled,
+    BookingNotPayable,
+    ConcurrentUpdate,
+    DogcareError,
+    InvalidTransition,
+    NotFound,
+    PaymentProviderError,
+    PaymentProviderUnavailable,
+)
+from dogcare.payments.gateway import (
+    CANCELED,
+    EVENT_CHARGE_REFUNDED,
+    EVENT_INTENT_CANCELED,
+    EVENT_INTENT_FAILED,
+    EVENT_INTENT_SUCCEEDED,
+    PROCESSING,
+    SUCCEEDED,
+    IntentResult,
+    PaymentGateway,
+    WebhookEvent,
+)
+from dogcare.repositories.payments import AlreadyLinked, EventAlreadyProcessed, PaymentRepository
+
+if TYPE_CHECKING:
+    from dogcare.facade import Dogcare
+    from dogcare.repositories.bookings import BookingRepository
+
+logger = logging.getLogger(__name__)
+
+PROVIDER = "stripe"
+
+# Payment statuses, grouped by what they say about the money.
+OPEN_STATUSES = frozenset({"creating", "requires_payment_method", "processing", "failed"})
+PAID_STATUSES = frozenset({"succeeded", "refund_pending", "partially_refunded", "refunded"})
+# Booking statuses that can only be reached by paying.
+PAID_BOOKING_STATUSES = frozenset({"confirmed", "checked_in", "completed"})
+
+HANDLED_EVENTS = frozenset(
+    {EVENT_INTENT_SUCCEEDED, EVENT_INTENT_FAILED, EVENT_INTENT_CANCELED, EVENT_CHARGE_REFUNDED}
+)
+
+# Webhook outcomes (the word the webhook acknowledgement carries).
+APPLIED = "applied"  # our records changed
+UNCHANGED = "unchanged"  # verified, but already reflected (a late or repeated fact)
+DUPLICATE = "duplicate"  # this event id was processed before
+IGNORED = "ignored"  # an event type we do not act on
+MISMATCH = "mismatch"  # amount, currency, intent or metadata disagree with our records: not applied
+UNMATCHED = "unmatched"  # not about any payment of ours: not applied
+
+ATTEMPTS = 5  # re-reads after losing a race on a versioned write
+FAILURE_REASON_MAX = 300
+
+
+# --- idempotency keys: derived from stored state only, so every retry sends the same one ---
+
+
+def intent_key(booking_id: str, previous_intent: str | None) -> str:
+    """The booking's first intent, or the one that replaces a cancelled ``previous_intent``."""
+    base = f"booking-{booking_id}-intent"
+    return base if previous_intent is None else f"{base}-after-{previous_intent}"
+
+
+def cancel_key(booking_id: str, intent_id: str) -> str:
+    return f"booking-{booking_id}-cancel-{intent_id}"
+
+
+def refund_key(booking_id: str, already_refunded: int) -> str:
+    """The cancellation refund; a later top-up (after an outside partial refund) gets its own key."""
+    base = f"booking-{booking_id}-cancel-refund"
+    return base if already_refunded == 0 else f"{base}-after-{already_refunded}"
+
+
+# --- the refund policy ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundPolicy:
+    """Full refund when cancelled at least ``full_hours`` before the start; ``late_percent`` after."""
+
+    full_hours: int = 24
+    late_percent: int = 50
+
+    def refund_for(self, paid: Money, start: datetime, cancelled_at: datetime) -> Money:
+        if cancelled_at <= start - timedelta(hours=self.full_hours):
+            return paid
+        return paid.percent(max(0, min(100, self.late_percent)))
+
+
+def refund_status(payment: Payment) -> str:
+    """The status of a paid payment from what was refunded and what is owed."""
+    if payment.amount_refunded >= payment.amount.amount:
+        return "refunded"
+    owed = None if payment.refund_due is None else min(payment.refund_due, payment.amount.amount)
+    if owed is not None and payment.amount_refunded < owed:
+        return "refund_pending"
+    return "partially_refunded" if payment.amount_refunded > 0 else "succeeded"
+
+
+def _failure_reason(data: Mapping[str, Any]) -> str:
+    error = data.get("last_payment_error")
+    if not isinstance(error, dict):
+        return "payment failed"
+    code = "/".join(str(error[k]) for k in ("code", "decline_code") if error.get(k))
+    message = str(error.get("message") or "payment failed")
+    return (f"{code}: {message}" if code else message)[:FAILURE_REASON_MAX]
+
+
+class PaymentService:
+    def __init__(self, app: Dogcare, gateway: PaymentGateway | None = None) -> None:
+        self.app = app
+        self.clock = app.clock
+        self._gateway = gateway
+        self.policy = RefundPolicy(app.settings.refund_full_hours, app.settings.refund_late_percent)
+
+    # --- collaborators ----------------------------------------------------------------
+
+    @property
+    def gateway(self) -> PaymentGateway:
+        """The injected gateway, or this process's Stripe gateway (keys re-read, SDK imported on use)."""
+        if self._gateway is not None:
+            return self._gateway
+        from dogcare.payments.secrets import build_gateway
+
+        return build_gateway(self.app.settings)
+
+    @property
+    def repo(self) -> PaymentRepository:
+        return self.app.payment_repository
+
+    @property
+    def booking_repo(self) -> BookingRepository:
+        return self.app.booking_repository
+
+    def _save(self, current: Payment, **changes: Any) -> Payment:
+        """A versioned write of ``current`` with ``changes``; ``ConcurrentUpdate`` if it moved on."""
+        changed = replace(current, updated_at=self.clock(), client_secret=None, **changes)
+        return self.repo.update(current, changed)
+
+    # --- owner use cases --------------------------------------------------------------
+
+    def create(self, owner_id: str, command: NewPayment) -> Payment:
+        """Start (or resume) paying for a pending booking; the result carries the ``client_secret``."""
+        booking = self.booking_repo.get_for_owner(owner_id, command.booking_id)
+        for _ in range(ATTEMPTS):
+            self._require_payable(booking)
+            if booking.payment_id:
+                return self._resume(booking, self.repo.get(booking.payment_id))
+            now = self.clock()
+            payment = Payment(
+                id=new_id("payment"),
+                owner_id=owner_id,
+                booking_id=booking.id,
+                amount=booking.price,
+                status="creating",
+                provider=PROVIDER,
+                provider_reference=None,
+                amount_refunded=0,
+                created_at=now,
+                updated_at=now,
+                version=0,
+            )
+            try:
+                reserved = self.repo.reserve(payment, booking)
+            except AlreadyLinked:
+                # Another request linked a payment first, or the booking left "pending": look again.
+                booking = self.booking_repo.get_for_owner(owner_id, booking.id)
+                continue
+            return self._open_intent(booking, reserved)
+        raise ConcurrentUpdate("the booking kept changing while starting its payment; please retry")
+
+    def get(self, owner_id: str, payment_id: str) -> Payment:
+        """One of the owner's payments (never with the client secret)."""
+        return self.repo.get_for_owner(owner_id, payment_id)
+
+    def _require_payable(self, booking: Booking) -> None:
+        if booking.status == "cancelled":
+            raise BookingCancelled("the booking is cancelled and cannot be paid for")
+        if booking.status in PAID_BOOKING_STATUSES:
+            raise BookingAlreadyPaid(f"the booking is already paid (it is {booking.status})")
+        if booking.status != "pending":
+            raise BookingNotPayable(f"a {booking.status} booking cannot be paid for")
+        if booking.start_time <= self.clock():
+            raise BookingNotPayable("the booking has already started; it can no longer be paid for online")
+
+    def _resume(self, booking: Booking, payment: Payment) -> Payment:
+        """The booking already has a payment: hand out its intent again (or a replacement)."""
+        for _ in range(ATTEMPTS):
+            try:
+                if payment.status in PAID_STATUSES:
+                    raise BookingAlreadyPaid("the booking is already paid")
+                if payment.status == "creating":
+                    return self._open_intent(booking, payment)
+                if payment.status == "canceled":
+                    payment = self._replace_intent(booking, payment)
+                    continue
+                reference = self._reference(payment)
+                if payment.amount != booking.price:
+                    # The booking was rescheduled to another price: the old intent must go first.
+                    if self._cancel_at_provider(booking, reference) == SUCCEEDED:
+                        raise BookingAlreadyPaid("the booking was just paid")
+                    payment = self._replace_intent(booking, payment)
+                    continue
+                intent = self.gateway.retrieve_intent(reference)
+                if intent.status == CANCELED:  # cancelled at the provider; its webhook is still on the way
+                    payment = self._replace_intent(booking, payment)
+                    continue
+                return replace(payment, client_secret=intent.client_secret)
+            except ConcurrentUpdate:
+                payment = self.repo.get(payment.id)
+        raise ConcurrentUpdate("the payment kept changing; please retry")
+
+    def _replace_intent(self, booking: Booking, payment: Payment) -> Payment:
+        """Back to ``creating`` for a new intent; ``provider_reference`` keeps the cancelled one,
+        from which the new intent's idempotency key is derived."""
+        return self._save(payment, status="creating", amount=booking.price, failure_reason=None)
+
+    def _open_intent(self, booking: Booking, payment: Payment) -> Payment:
+        """Create the intent of a ``creating`` payment (idempotently) and record it."""
+        previous = payment.provider_reference
+        intent = self.gateway.create_intent(
+            amount=payment.amount.amount,
+            currency=payment.amount.currency,
+            metadata={"booking_id": booking.id, "owner_id": payment.owner_id, "payment_id": payment.id},
+            idempotency_key=intent_key(booking.id, previous),
+        )
+        for _ in range(ATTEMPTS):
+            if payment.provider_reference == intent.id:  # a concurrent request recorded it first
+                return replace(payment, client_secret=intent.client_secret)
+            if payment.status != "creating" or payment.provider_reference != previous:
+                break
+            status = "processing" if intent.status == PROCESSING else "requires_payment_method"
+            try:
+                saved = self._save(payment, provider_reference=intent.id, status=status)
+            except ConcurrentUpdate:
+                payment = self.repo.get(payment.id)
+                continue
+            return replace(saved, client_secret=intent.client_secret)
+        else:
+            raise ConcurrentUpdate("the payment kept changing; please retry")
+        # The payment moved on without this intent: the booking was cancelled meanwhile.
+        self._discard(booking, intent)
+        current = self.booking_repo.get(booking.id)
+        if current.status == "cancelled":
+            raise BookingCancelled("the booking was cancelled while its payment was being set up")
+        raise ConcurrentUpdate("the payment changed while it was being set up; please retry")
+
+    def _discard(self, booking: Booking, intent: IntentResult) -> None:
+        """Best effort: cancel an intent nobody will use (its client secret was never handed out)."""
+        try:
+            self.gateway.cancel_intent(intent.id, idempotency_key=cancel_key(booking.id, intent.id))
+        except DogcareError as exc:
+            logger.warning("could not cancel unused payment intent %s: %s", intent.id, exc)
+
+    @staticmethod
+    def _reference(payment: Payment) -> str:
+        if not payment.provider_reference:
+            raise PaymentProviderError(f"payment {payment.id} has no payment intent")
+        return payment.provider_reference
+
+    # --- cancellation (the bookings service's settler) ----------------------------------
+
+    def settlement_pending(self, booking: Booking) -> bool:
+        """Whether the money of a cancelled booking still needs a provider call."""
+        if booking.status != "cancelled" or not booking.payment_id:
+            return False
+        return self._pending_action(self.repo.get(booking.payment_id)) is not None
+
+    def settle_cancellation(self, before: Booking, after: Booking) -> None:
+        """Cancel the unpaid intent, or refund per the policy; ``PaymentProviderUnavailable`` if
+        the provider is down (the booking stays cancelled and a retry settles it)."""
+        if after.status != "cancelled" or not after.payment_id:
+            return
+        for _ in range(2 * ATTEMPTS):
+            payment = self.repo.get(after.payment_id)
+            action = self._pending_action(payment)
+            if action is None:
+                return
+            try:
+                if action == "cancel":
+                    self._settle_open(after, payment)
+                elif action == "decide":
+                    self._decide_refund(after, payment)
+                else:
+                    self._pay_refund(after, payment)
+            except ConcurrentUpdate:
+                continue  # a webhook changed the payment meanwhile: look again
+            except PaymentProviderUnavailable:
+                logger.warning(
+                    "settling cancelled booking %s (payment %s) is pending: provider unavailable",
+                    after.id,
+                    payment.id,
+                )
+                raise
+        raise ConcurrentUpdate("the payment kept changing while settling the cancellation; please retry")
+
+    @staticmethod
+    def _pending_action(payment: Payment) -> str | None:
+        if payment.status in OPEN_STATUSES:
+            return "cancel"
+        if payment.status not in PAID_STATUSES:
+            return None
+        if payment.refund_due is None:
+            return None if payment.status == "refunded" else "decide"
+        if payment.amount_refunded < min(payment.refund_due, payment.amount.amount):
+            return "refund"
+        return None
+
+    def _settle_open(self, booking: Booking, payment: Payment) -> None:
+        if payment.status == "creating":
+            # Its intent, if one was made, was never handed out: nobody can pay it.
+            self._save(payment, status="canceled")
+            return
+        outcome = self._cancel_at_provider(booking, self._reference(payment))
+        if outcome == SUCCEEDED:
+            # The owner paid while the booking was being cancelled: all of it goes back.
+            due = payment.amount.amount if payment.refund_due is None else payment.refund_due
+            self._save(payment, status="refund_pending", refund_due=due, failure_reason=None)
+        else:
+            self._save(payment, status="canceled")
+
+    def _cancel_at_provider(self, booking: Booking, intent_id: str) -> str:
+        """Cancel an intent; ``canceled``, or ``succeeded`` if it was paid before it could be."""
+        try:
+            self.gateway.cancel_intent(intent_id, idempotency_key=cancel_key(booking.id, intent_id))
+            return CANCELED
+        except PaymentProviderError as refused:
+            intent = self.gateway.retrieve_intent(intent_id)
+            if intent.status in (CANCELED, SUCCEEDED):
+                return intent.status
+            raise refused
+
+    def _decide_refund(self, booking: Booking, payment: Payment) -> None:
+        """Store what the policy owes before paying anything out (retries then agree on it)."""
+        cancelled_at = booking.cancelled_at or self.clock()
+        due = self.policy.refund_for(payment.amount, booking.start_time, cancelled_at).amount
+        changed = replace(payment, refund_due=due)
+        logger.info(
+            "booking %s cancelled %s before its start: refund %s of %s",
+            booking.id,
+            booking.start_time - cancelled_at,
+            due,
+            payment.amount.amount,
+        )
+        self._save(payment, refund_due=due, status=refund_status(changed))
+
+    def _pay_refund(self, booking: Booking, payment: Payment) -> None:
+        assert payment.refund_due is not None
+        owed = min(payment.refund_due, payment.amount.amount) - payment.amount_refunded
+        key = refund_key(booking.id, payment.amount_refunded)
+        result = self.gateway.refund(self._reference(payment), amount=owed, idempotency_key=key)
+        total = min(payment.amount.amount, payment.amount_refunded + result.amount)
+        current = payment
+        for _ in range(ATTEMPTS):
+            # The provider's webhook may have recorded the refund already: totals only grow.
+            changed = replace(current, amount_refunded=max(current.amount_refunded, total))
+            status = refund_status(changed)
+            if changed.amount_refunded == current.amount_refunded and status == current.status:
+                return
+            try:
+                self._save(current, amount_refunded=changed.amount_refunded, status=status)
+                return
+            except ConcurrentUpdate:
+                current = self.repo.get(payment.id)
+        raise ConcurrentUpdate("the payment kept changing while recording a refund; please retry")
+
+    # --- webhooks -----------------------------------------------------------------------
+
+    def handle_webhook(self, raw: bytes, signature: str | None) -> str:
+        """Verify and apply one provider event; returns the outcome word for the acknowledgement.
+
+        ``InvalidWebhook`` (nothing written) if the signature does not verify;
+        ``PaymentProviderUnavailable`` if a settlement the event made due could not reach the
+        provider (the provider then delivers the event again, and the settlement is retried).
+        """
+        event = self.gateway.parse_webhook(raw, signature)
+        if event.type not in HANDLED_EVENTS:
+            logger.debug("webhook %s of type %s ignored", event.id, event.type)
+            return IGNORED
+        for _ in range(ATTEMPTS):
+            try:
+                outcome, payment, booking = self._apply(event)
+                break
+            except (ConcurrentUpdate, InvalidTransition):
+                continue  # the payment or booking changed between our read and our write
+        else:
+            raise ConcurrentUpdate(f"event {event.id} could not be applied; deliver it again")
+        if (
+            payment is not None
+            and booking is not None
+            and booking.status == "cancelled"
+            and self._pending_action(payment) is not None
+        ):
+            try:
+                self.settle_cancellation(booking, booking)
+            except PaymentProviderError as exc:
+                # A refusal will not change by delivering the event again: the event is applied;
+                # the settlement stays pending for the next cancel request (or a person) to finish.
+                logger.error(
+                    "settling cancelled booking %s after webhook %s failed: %s", booking.id, event.id, exc
+                )
+        return outcome
+
+    def _apply(self, event: WebhookEvent) -> tuple[str, Payment | None, Booking | None]:
+        data = event.data_object
+        raw_meta = data.get("metadata")
+        metadata: Mapping[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+        payment_id = metadata.get("payment_id")
+        payment: Payment | None = None
+        if isinstance(payment_id, str) and payment_id:
+            try:
+                payment = self.repo.get(payment_id)
+            except NotFound:
+                payment = None
+        if payment is None:
+            logger.warning(
+                "webhook %s (%s) is not about a payment of ours: not applied", event.id, event.type
+            )
+            return self._mark(event, UNMATCHED), None, None
+
+        intent_id = data.get("id") if event.type.startswith("payment_intent.") else data.get("payment_intent")
+        problems = self._mismatches(payment, data, metadata, intent_id)
+        if problems:
+            logger.warning(
+                "webhook %s (%s) for payment %s not applied: %s",
+                event.id,
+                event.type,
+                payment.id,
+                "; ".join(problems),
+            )
+            return self._mark(event, MISMATCH), payment, None
+        booking = self.booking_repo.get(payment.booking_id)
+        if payment.status == "creating" and payment.provider_reference is not None:
+            # About the cancelled intent being replaced: nothing left to change.
+            return self._mark(event, UNCHANGED), payment, booking
+
+        changed, target = self._next_state(event.type, data, payment, booking, str(intent_id))
+        if changed == payment and target is None:
+            return self._mark(event, UNCHANGED), payment, booking
+        now = self.clock()
+        tx = self.repo.transaction()
+        saved = self.repo.add_payment_update(tx, payment, replace(changed, updated_at=now))
+        after = booking
+        if target is not None:
+            plan = self.app.bookings._plan(booking.service_type, booking.start_time, booking.end_time)
+            after = self.booking_repo.add_transition(tx, booking, target, plan, now)
+        self.repo.add_event_marker(tx, event.id, event.type, APPLIED, now)
+        try:
+            self.repo.commit_event(tx)
+        except EventAlreadyProcessed:
+            return DUPLICATE, payment, booking
+        logger.info(
+            "webhook %s (%s): payment %s %s -> %s%s",
+            event.id,
+            event.type,
+            payment.id,
+            payment.status,
+            saved.status,
+            f", booking {booking.id} -> {target}" if target else "",
+        )
+        return APPLIED, saved, after
+
+    def _mark(self, event: WebhookEvent, outcome: str) -> str:
+        """Record an event that changed nothing, so a redelivery is recognised as a duplicate."""
+        tx = self.repo.transaction()
+        self.repo.add_event_marker(tx, event.id, event.type, outcome, self.clock())
+        try:
+            self.repo.commit_event(tx)
+        except EventAlreadyProcessed:
+            return DUPLICATE
+        return outcome
+
+    @staticmethod
+    def _mismatches(
+        payment: Payment, data: Mapping[str, Any], metadata: Mapping[str, Any], intent_id: Any
+    ) -> list[str]:
+        problems: list[str] = []
+        if not isinstance(intent_id, str) or not intent_id:
+            problems.append("no payment intent id")
+        elif payment.provider_reference is not None and intent_id != payment.provider_reference:
+            problems.append(f"intent {intent_id} is not the payment's ({payment.provider_reference})")
+        amount = data.get("amount")
+        if isinstance(amount, bool) or amount != payment.amount.amount:
+            problems.append(f"amount {amount!r} is not {payment.amount.amount}")
+        currency = data.get("currency")
+        if not isinstance(currency, str) or currency.upper() != payment.amount.currency:
+            problems.append(f"currency {currency!r} is not {payment.amount.currency}")
+        for key, expected in (("booking_id", payment.booking_id), ("owner_id", payment.owner_id)):
+            if metadata.get(key) != expected:
+                problems.append(f"metadata {key} {metadata.get(key)!r} is not {expected!r}")
+        refunded = data.get("amount_refunded", 0)
+        valid = isinstance(refunded, int) and not isinstance(refunded, bool)
+        if not valid or not 0 <= refunded <= payment.amount.amount:
+            problems.append(f"amount_refunded {refunded!r} is not between 0 and {payment.amount.amount}")
+        return problems
+
+    def _next_state(
+        self, event_type: str, data: Mapping[str, Any], payment: Payment, booking: Booking, intent_id: str
+    ) -> tuple[Payment, str | None]:
+        """The payment after the event, and the booking status to move to (if any).
+
+        Facts only accumulate: money received stays received, refunded totals only grow,
+        so applying the events in any order (or twice) ends in the same state.
+        """
+        if event_type == EVENT_INTENT_FAILED:
+            if payment.status in OPEN_STATUSES:
+                return replace(
+                    payment,
+                    status="failed",
+                    failure_reason=_failure_reason(data),
+                    provider_reference=intent_id,
+                ), None
+            return payment, None
+        if event_type == EVENT_INTENT_CANCELED:
+            if payment.status in OPEN_STATUSES:
+                return replace(payment, status="canceled", provider_reference=intent_id), None
+            return payment, None
+        # payment_intent.succeeded, or charge.refunded (which implies the charge succeeded).
+        changed, target = payment, None
+        if payment.status not in PAID_STATUSES:
+            changed = replace(payment, status="succeeded", failure_reason=None, provider_reference=intent_id)
+            if booking.status == "pending":
+                target = "confirmed"
+                if booking.price != payment.amount:
+                    logger.warning(
+                        "booking %s confirmed by payment %s of %s while its price is now %s",
+                        booking.id,
+                        payment.id,
+                        payment.amount,
+                        booking.price,
+                    )
+            elif booking.status == "cancelled" and changed.refund_due is None:
+                # Paid after (or while) the booking was cancelled: all of it goes back.
+                changed = replace(changed, refund_due=changed.amount.amount)
+            elif booking.status not in PAID_BOOKING_STATUSES:
+                logger.error(
+                    "payment %s succeeded for booking %s in status %s", payment.id, booking.id, booking.status
+                )
+        if event_type == EVENT_CHARGE_REFUNDED:
+            refunded = int(data.get("amount_refunded") or 0)
+            changed = replace(changed, amount_refunded=max(changed.amount_refunded, refunded))
+        if changed.status in PAID_STATUSES:
+            changed = replace(changed, status=refund_status(changed))
+        return changed, target
+
+
+__all__ = [
+    "APPLIED",
+    "DUPLICATE",
+    "IGNORED",
+    "MISMATCH",
+    "UNCHANGED",
+    "UNMATCHED",
+    "PaymentService",
+    "RefundPolicy",
+    "cancel_key",
+    "intent_key",
+    "refund_key",
+    "refund_status",
+]
