@@ -52,8 +52,10 @@ class Money:
         return Money(self.amount * units, self.currency)
 
     def percent(self, percent: int) -> Money:
-        # Round half down in the customer's favour is not our call: truncate towards zero.
-        return Money(self.amount * percent // 100, self.currency)
+        # Round half down in the customer's favour is not our call: truncate towards zero
+        # (floor division would round a negative amount away from zero).
+        share = abs(self.amount * percent) // 100
+        return Money(share if self.amount * percent >= 0 else -share, self.currency)
 
     def _same_currency(self, other: Money) -> None:
         if other.currency != self.currency:

@@ -66,8 +66,9 @@ def check_times(service_type: str, start: datetime, end: datetime, now: datetime
     if not errors:
         tz = ZoneInfo(facility.timezone)
         start_day, end_day = start.astimezone(tz).date(), end.astimezone(tz).date()
-        if service_type == "daycare" and start_day != end_day:
-            errors.append(FieldError("body.end_time", "daycare starts and ends on the same day", "too_long"))
+        if service_type in ("daycare", "parking") and start_day != end_day:
+            # The facility closes at night: only boarding keeps a dog overnight.
+            errors.append(FieldError("body.end_time", f"{service_type} starts and ends on the same day", "too_long"))
         elif service_type == "parking" and end - start > timedelta(hours=MAX_PARKING_HOURS):
             errors.append(FieldError("body.end_time", f"parking lasts at most {MAX_PARKING_HOURS} hours", "too_long"))
         elif service_type == "boarding":

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
+from dogcare.domain.clock import utcnow
 from dogcare.errors import NotFound
 from dogcare.storage.cursors import CursorCodec, binding
 from dogcare.storage.entities import index
@@ -25,10 +29,11 @@ class Page(Generic[T]):
 
 
 class Repository:
-    def __init__(self, store: Store, cursors: CursorCodec) -> None:
+    def __init__(self, store: Store, cursors: CursorCodec, clock: Callable[[], datetime] = utcnow) -> None:
         self.store = store
         self.models = store.models
         self.cursors = cursors
+        self.clock = clock  # the services' clock: stamps and "today" follow it, not the host's
         store.share_connection()
 
     def _get(self, pattern: AccessPattern, model: type[Model], **params: Any) -> Any:
@@ -52,10 +57,17 @@ class Repository:
         cursor: str | None,
         variant: str | None = None,
         forward: bool = True,
+        filter_condition: Condition | None = None,
+        bound_extra: dict[str, Any] | None = None,
     ) -> tuple[list[Any], str | None]:
-        """One Query on the pattern's key; the cursor is bound to pattern, scope and params."""
+        """One Query (one page) on the pattern's key; the cursor is bound to pattern, scope and params.
+
+        A ``filter_condition`` narrows the page after the key condition, so a filtered page
+        may come back shorter than ``limit`` (even empty) with a cursor for the next one;
+        it never turns into more requests. ``bound_extra`` binds the cursor to the filter.
+        """
         limit = max(1, min(limit, MAX_PAGE))
-        bound = binding(pattern.name, scope, {**params, "_v": variant, "_f": forward})
+        bound = binding(pattern.name, scope, {**params, **(bound_extra or {}), "_v": variant, "_f": forward})
         last_key = self.cursors.decode(cursor, bound) if cursor else None
         target = model if pattern.index is None else index(model, pattern.index)
         range_attr = getattr(model, pattern.range_attr)
@@ -73,11 +85,16 @@ class Repository:
             results = target.query(
                 pattern.hash_value(**params),
                 range_key_condition=condition,
-                limit=limit,
+                filter_condition=filter_condition,
+                page_size=limit,
                 last_evaluated_key=last_key,
                 scan_index_forward=forward,
                 consistent_read=False,
             )
-            items = list(results)
-        next_key = results.last_evaluated_key
+            # Exactly one request: PynamoDB's item iterator would keep fetching pages
+            # until ``limit`` items passed the filter, i.e. walk the whole partition.
+            pages = results.page_iter
+            page = next(pages)
+        items = [model.from_raw_data(raw) for raw in page.get("Items", [])]
+        next_key = pages.last_evaluated_key
         return items, (self.cursors.encode(next_key, bound) if next_key else None)

@@ -17,9 +17,8 @@ from datetime import date, datetime
 from typing import Any
 
 from pynamodb.expressions.update import Action
-from pynamodb.models import Model
 
-from dogcare.domain.clock import iso, parse_iso, utcnow
+from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Booking, RosterEntry
 from dogcare.domain.money import Money
 from dogcare.errors import (
@@ -33,7 +32,7 @@ from dogcare.errors import (
 from dogcare.repositories.base import Page, Repository
 from dogcare.repositories.dogs import Schedule, to_schedule
 from dogcare.storage import keys
-from dogcare.storage.entities import MoneyMap
+from dogcare.storage.entities import MoneyMap, stamp_actions
 from dogcare.storage.patterns import DAY_ROSTER, GET_BOOKING, LIST_CAPACITY_SETTINGS, LIST_OWNER_BOOKINGS
 from dogcare.storage.store import storage_errors
 from dogcare.storage.transactions import TransactionFailed, Tx
@@ -104,52 +103,20 @@ class BookingRepository(Repository):
             params["start_from"] = iso(start_from) if start_from else "0000"
             params["start_to"] = iso(start_to) if start_to else "9999"
         model = self.models.Booking
-        bound_params = {**params, "status": status}
-        items, next_cursor = self._query_filtered(
-            LIST_OWNER_BOOKINGS, model, owner_id, params, bound_params, limit, cursor, variant,
-            model.status == status if status else None,
+        items, next_cursor = self._query(
+            LIST_OWNER_BOOKINGS,
+            model,
+            scope=owner_id,
+            params=params,
+            limit=limit,
+            cursor=cursor,
+            variant=variant,
+            # A status filter narrows the owner's own partition after the key condition: the
+            # read is still scoped to the caller by key; only the page may come back shorter.
+            filter_condition=model.status == status if status else None,
+            bound_extra={"status": status} if status else None,
         )
         return Page([to_booking(i) for i in items], next_cursor)
-
-    def _query_filtered(
-        self,
-        pattern: Any,
-        model: type[Model],
-        scope: str,
-        params: dict[str, Any],
-        bound_params: dict[str, Any],
-        limit: int,
-        cursor: str | None,
-        variant: str | None,
-        filter_condition: Any,
-    ) -> tuple[list[Any], str | None]:
-        if filter_condition is None:
-            return self._query(pattern, model, scope=scope, params=params, limit=limit, cursor=cursor, variant=variant)
-        # A status filter narrows the owner's own partition after the key condition: the
-        # read is still scoped to the caller by key; only the page may come back shorter.
-        from dogcare.repositories.base import MAX_PAGE
-        from dogcare.storage.cursors import binding
-        from dogcare.storage.entities import index
-
-        limit = max(1, min(limit, MAX_PAGE))
-        bound = binding(pattern.name, scope, {**bound_params, "_v": variant, "_f": True})
-        last_key = self.cursors.decode(cursor, bound) if cursor else None
-        values = pattern.range_values(variant, **params)
-        range_attr = getattr(model, pattern.range_attr)
-        key = pattern.range_key(variant)
-        condition = range_attr.startswith(values[0]) if key.op == "begins_with" else range_attr.between(*values)
-        with storage_errors():
-            results = index(model, pattern.index).query(
-                pattern.hash_value(**params),
-                range_key_condition=condition,
-                filter_condition=filter_condition,
-                limit=limit,
-                last_evaluated_key=last_key,
-                page_size=limit,
-            )
-            items = list(results)
-        next_key = results.last_evaluated_key
-        return items, (self.cursors.encode(next_key, bound) if next_key else None)
 
     def roster(self, day: date, service_type: str | None, limit: int, cursor: str | None) -> Page[RosterEntry]:
         params: dict[str, Any] = {"day": day.isoformat()}
@@ -189,7 +156,7 @@ class BookingRepository(Repository):
             keys.capacity_config_sk(service_type),
             service_type=service_type,
             daily_capacity=daily_capacity,
-            updated_at=iso(utcnow()),
+            updated_at=iso(self.clock()),
         )
         with storage_errors():
             item.save()
@@ -316,7 +283,12 @@ class BookingRepository(Repository):
         m = self.models.CapacityCounter
         for day in add:
             item = m(keys.capacity_pk(service_type, day), keys.COUNTER_SK)
-            tx.update(f"capacity:{day.isoformat()}", item, [m.used.add(1)], m.used.does_not_exist() | (m.used < limit))
+            tx.update(
+                f"capacity:{day.isoformat()}",
+                item,
+                [m.used.add(1), *stamp_actions(m)],
+                m.used.does_not_exist() | (m.used < limit),
+            )
         for day in remove:
             item = m(keys.capacity_pk(service_type, day), keys.COUNTER_SK)
             tx.update(f"release:{day.isoformat()}", item, [m.used.add(-1)], m.used >= 1)
@@ -326,7 +298,7 @@ class BookingRepository(Repository):
         item = m(keys.owner_pk(owner_id), keys.PENDING_SK)
         if delta > 0:
             assert cap is not None
-            tx.update("pending", item, [m.used.add(1)], m.used.does_not_exist() | (m.used < cap))
+            tx.update("pending", item, [m.used.add(1), *stamp_actions(m)], m.used.does_not_exist() | (m.used < cap))
         else:
             tx.update("pending_release", item, [m.used.add(-1)], m.used >= 1)
 
@@ -390,7 +362,7 @@ class BookingRepository(Repository):
     def update_instructions(self, current: Booking, instructions: str | None) -> Booking:
         m = self.models.Booking
         item = self._item(current)
-        now = utcnow()
+        now = self.clock()
         tx = Tx(self.store)
         tx.update(
             "booking",

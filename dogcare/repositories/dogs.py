@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from dogcare.domain.clock import iso, parse_iso, utcnow
+from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Dog, Vaccination
 from dogcare.domain.vaccinations import vaccination_status
 from dogcare.errors import Conflict, NotFound, ResourceInUse, VersionMismatch
@@ -40,7 +40,7 @@ class DogRepository(Repository):
 
     def to_dog(self, item: Any, today: date | None = None) -> Dog:
         vaccinations = tuple(Vaccination(v.name, date.fromisoformat(v.expires_on)) for v in item.vaccinations or [])
-        status = vaccination_status(vaccinations, self.required, today or utcnow().date(), self.expiring_days)
+        status = vaccination_status(vaccinations, self.required, today or self.clock().date(), self.expiring_days)
         return Dog(
             id=item.id,
             owner_id=item.owner_id,
@@ -101,7 +101,7 @@ class DogRepository(Repository):
     def update(self, current: Dog, changed: Dog, expected_version: int | None = None) -> Dog:
         if expected_version is not None and expected_version != current.version:
             raise VersionMismatch(f"the dog is at version {current.version}, not {expected_version}")
-        changed = replace(changed, id=current.id, owner_id=current.owner_id, updated_at=utcnow())
+        changed = replace(changed, id=current.id, owner_id=current.owner_id, updated_at=self.clock())
         item = self._item(changed)
         item.version = current.version
         tx = Tx(self.store)
@@ -142,7 +142,7 @@ class DogRepository(Repository):
             limit=limit,
             cursor=cursor,
         )
-        today = utcnow().date()
+        today = self.clock().date()
         return Page([self.to_dog(i, today) for i in items], next_cursor)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from dogcare.domain.clock import iso, parse_iso, utcnow
+from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Address, Owner
 from dogcare.errors import AlreadyRegistered, DuplicateEmail, NotFound, VersionMismatch
 from dogcare.repositories.base import Page, Repository
@@ -77,7 +77,7 @@ class OwnerRepository(Repository):
         """Save ``changed`` if the stored version is still ``current``'s (or ``expected_version``)."""
         if expected_version is not None and expected_version != current.version:
             raise VersionMismatch(f"the profile is at version {current.version}, not {expected_version}")
-        changed = replace(changed, updated_at=utcnow())
+        changed = replace(changed, updated_at=self.clock())
         item = self._item(changed)
         item.version = current.version
         tx = Tx(self.store)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from dogcare.domain.clock import utcnow
 from dogcare.errors import RateLimited
 from dogcare.storage import keys
+from dogcare.storage.entities import stamp_actions
 from dogcare.storage.store import Store, storage_errors
 
 WINDOW_SECONDS = 60
@@ -34,6 +35,7 @@ class RateLimiter:
         with storage_errors():
             item.update(
                 actions=[
+                    *stamp_actions(m),
                     m.used.add(1),
                     m.expiration.set(datetime.fromtimestamp(window, now.tzinfo) + timedelta(seconds=2 * WINDOW_SECONDS)),
                 ]

@@ -265,6 +265,12 @@ def build_models(layout: TableLayout, host: str | None, region: str) -> ModelSet
     )
 
 
+def stamp_actions(model: Any) -> list[Any]:
+    """Items made by an ``UpdateItem`` (counters, rate windows) rather than a put still get
+    the type stamp and schema version every item carries."""
+    return [model.entity_type.set(model), model.schema_version.set(SCHEMA_VERSION)]
+
+
 def index(model: type[Model], spec: IndexSpec) -> Any:
     """The PynamoDB index object of ``spec`` on ``model``'s table."""
     return getattr(model, f"index_{spec.name}")

@@ -16,6 +16,12 @@ from dogcare.storage.layout import CALENDAR, DOG_OVERLAY, OWNER_OVERLAY, IndexSp
 RangeOp = Literal["eq", "begins_with", "between"]
 HIGH = "\uffff"  # sorts after every character we store: closes an open BETWEEN range
 
+# Example parameters for the generated documentation (realistic, complete ids).
+OWNER_EXAMPLE = "owner-4f1c2a9e-7b3d-5e8f-a1c2-3d4e5f6a7b8c"
+DOG_EXAMPLE = "dog-9a2e4c6b-1d3f-4a5b-8c7d-9e0f1a2b3c4d"
+BOOKING_EXAMPLE = "booking-77b0c1d2-e3f4-4a5b-9c6d-7e8f9a0b1c2d"
+PAYMENT_EXAMPLE = "payment-c3d1e2f3-a4b5-4c6d-8e7f-9a0b1c2d3e4f"
+
 
 @dataclass(frozen=True)
 class RangeKey:
@@ -74,7 +80,7 @@ def _p(*args: Any, **kwargs: Any) -> AccessPattern:
 GET_OWNER = _p(
     "get_owner", "One owner's profile by id.", "owners", None, "GetItem",
     "OWNER#{owner_id}", RangeKey("eq", ("#PROFILE",)), "owner",
-    ("GET /owners/profile", "PUT /owners/profile"), {"owner_id": "owner-4f1c..."},
+    ("GET /owners/profile", "PUT /owners/profile"), {"owner_id": OWNER_EXAMPLE},
 )
 LIST_OWNERS = _p(
     "list_owners", "All owners, oldest registration first (staff directory).", "owners", CALENDAR, "Query",
@@ -83,30 +89,34 @@ LIST_OWNERS = _p(
 GET_DOG = _p(
     "get_dog", "One dog by id (the library then checks it belongs to the caller).", "dogs", None, "GetItem",
     "DOG#{dog_id}", RangeKey("eq", ("#PROFILE",)), "dog",
-    ("GET /dogs/{id}", "PUT /dogs/{id}", "DELETE /dogs/{id}", "POST /bookings"), {"dog_id": "dog-9a2e..."},
+    ("GET /dogs/{id}", "PUT /dogs/{id}", "DELETE /dogs/{id}", "POST /bookings"), {"dog_id": DOG_EXAMPLE},
 )
 LIST_OWNER_DOGS = _p(
     "list_owner_dogs", "An owner's dogs.", "dogs", OWNER_OVERLAY, "Query",
-    "OWNER#{owner_id}", RangeKey("begins_with", ("DOG#",)), "dog", ("GET /dogs",), {"owner_id": "owner-4f1c..."},
+    "OWNER#{owner_id}", RangeKey("begins_with", ("DOG#",)), "dog", ("GET /dogs",),
+    {"owner_id": OWNER_EXAMPLE},
 )
 GET_BOOKING = _p(
     "get_booking", "One booking by id.", "bookings", None, "GetItem",
     "BOOKING#{booking_id}", RangeKey("eq", ("#PROFILE",)), "booking",
-    ("GET /bookings/{id}", "PUT /bookings/{id}", "DELETE /bookings/{id}", "POST /admin/bookings/{id}/check-in"),
-    {"booking_id": "booking-77b0..."},
+    (
+        "GET /bookings/{id}", "PUT /bookings/{id}", "DELETE /bookings/{id}",
+        "POST /admin/bookings/{id}/check-in", "POST /admin/bookings/{id}/check-out",
+    ),
+    {"booking_id": BOOKING_EXAMPLE},
 )
 LIST_OWNER_BOOKINGS = _p(
     "list_owner_bookings", "An owner's bookings by start time; optionally only those starting in a window.",
     "bookings", OWNER_OVERLAY, "Query",
     "OWNER#{owner_id}", RangeKey("begins_with", ("BOOKING#",)), "booking", ("GET /bookings",),
-    {"owner_id": "owner-4f1c...", "start_from": "2026-12-01T00:00:00Z", "start_to": "2026-12-31T23:59:59Z"},
+    {"owner_id": OWNER_EXAMPLE, "start_from": "2026-12-01T00:00:00Z", "start_to": "2026-12-31T23:59:59Z"},
     narrower={"window": RangeKey("between", ("BOOKING#{start_from}", "BOOKING#{start_to}#" + HIGH))},
 )
 LIST_DOG_BOOKINGS = _p(
     "list_dog_bookings", "A dog's bookings by start time (history and upcoming stays of one dog).",
     "bookings", DOG_OVERLAY, "Query",
     "DOG#{dog_id}", RangeKey("begins_with", ("BOOKING#",)), "booking", ("analysts",),
-    {"dog_id": "dog-9a2e..."},
+    {"dog_id": DOG_EXAMPLE},
 )
 DAY_ROSTER = _p(
     "day_roster", "Active bookings on one day (every day of a stay), by service and start time.",
@@ -128,12 +138,12 @@ LIST_CAPACITY_SETTINGS = _p(
 GET_PAYMENT = _p(
     "get_payment", "One payment by id.", "payments", None, "GetItem",
     "PAYMENT#{payment_id}", RangeKey("eq", ("#PROFILE",)), "payment",
-    ("GET /payments/{id}", "POST /payments/webhook"), {"payment_id": "payment-c3d1..."},
+    ("GET /payments/{id}", "POST /payments/webhook"), {"payment_id": PAYMENT_EXAMPLE},
 )
 LIST_OWNER_PAYMENTS = _p(
     "list_owner_payments", "An owner's payments, newest last.", "payments", OWNER_OVERLAY, "Query",
     "OWNER#{owner_id}", RangeKey("begins_with", ("PAYMENT#",)), "payment", ("analysts",),
-    {"owner_id": "owner-4f1c..."},
+    {"owner_id": OWNER_EXAMPLE},
 )
 
 REGISTRY: tuple[AccessPattern, ...] = (

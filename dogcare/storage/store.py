@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
@@ -90,21 +92,61 @@ class Store:
         return TransactWrite(connection=self.connection)
 
 
+# Failures on the way to DynamoDB or back (refused, reset or timed-out connections).
+NETWORK_ERRORS = (HTTPClientError, BotocoreConnectionError)
+
+
+def response_code(exc: BaseException) -> str | None:
+    """The DynamoDB error code behind ``exc``. (PynamoDB's own ``cause_response_code`` fails
+    on a cause without a response, such as a read timeout.)"""
+    cause = exc.cause if isinstance(exc, PynamoDBException) else exc
+    response = getattr(cause, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return str(code) if code is not None else None
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) is DynamoDB saying "not now":
+    throttling, an internal error, or no answer at all. botocore has already retried it."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, NETWORK_ERRORS):
+            return True
+        if isinstance(exc, ClientError) and response_code(exc) in TRANSIENT_CODES:
+            return True
+        if isinstance(exc, PynamoDBException):
+            if response_code(exc) in TRANSIENT_CODES or isinstance(exc.cause, NETWORK_ERRORS):
+                return True
+            if isinstance(exc, TransactWriteError):
+                reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]
+                if any(reason in TRANSIENT_REASONS for reason in reasons):
+                    return True
+        exc = exc.__cause__
+        seen += 1
+    return False
+
+
 @contextmanager
 def storage_errors() -> Iterator[None]:
     """Turn DynamoDB's transient failures into ``StorageUnavailable`` (a clean 503)."""
     try:
         yield
     except TransactWriteError as exc:
+        if isinstance(exc.cause, NETWORK_ERRORS):
+            # No answer: the transaction may or may not have been applied (botocore's retries
+            # reuse its ClientRequestToken, so they could not apply it twice).
+            raise StorageUnavailable("the database did not answer; please retry") from exc
         reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]
-        if exc.cause_response_code in TRANSIENT_CODES or any(code in TRANSIENT_REASONS for code in reasons):
+        code = response_code(exc)
+        if code in TRANSIENT_CODES or any(reason in TRANSIENT_REASONS for reason in reasons):
             raise StorageUnavailable("the database is busy; nothing was written, please retry") from exc
-        if "TransactionConflict" in reasons or exc.cause_response_code == "TransactionInProgressException":
+        if "TransactionConflict" in reasons or code == "TransactionInProgressException":
             raise ConcurrentUpdate("another request changed the same data; please retry") from exc
         raise
-    except PynamoDBException as exc:
-        if exc.cause_response_code in TRANSIENT_CODES:
-            raise StorageUnavailable("the database is busy; please retry") from exc
+    except (PynamoDBException, ClientError, *NETWORK_ERRORS) as exc:
+        # ClientError and network errors: requests sent with the raw botocore client.
+        if is_transient(exc):
+            raise StorageUnavailable("the database is busy or did not answer; please retry") from exc
         raise
 
 

@@ -43,7 +43,14 @@ def _run_tour(url: str, env: dict[str, str]) -> None:
     assert any(d.get("email") == "alice@example.com" for d in documents)
     dogs, roster = [d for d in documents if "items" in d]
     assert [dog["name"] for dog in dogs["items"]] == ["Rex"]
-    booking, cancelled = documents[-3], documents[-1]
-    assert booking["status"] == "pending" and booking["price"] == "45.00"
-    assert [entry["booking_id"] for entry in roster["items"]] == [booking["id"]]
-    assert cancelled["id"] == booking["id"] and cancelled["status"] == "cancelled"
+    bookings = [d for d in documents if str(d.get("id", "")).startswith("booking-")]
+    pending, confirmed, cancelled = bookings
+    assert pending["status"] == "pending" and pending["price"] == "45.00" and pending["payment_id"] is None
+    assert confirmed["status"] == "confirmed" and confirmed["id"] == pending["id"]
+    assert confirmed["payment_id"]
+    assert [entry["booking_id"] for entry in roster["items"]] == [confirmed["id"]]
+    assert cancelled["id"] == confirmed["id"] and cancelled["status"] == "cancelled"
+    payment = documents[-1]
+    assert payment["id"] == confirmed["payment_id"]
+    assert payment["status"] == "refunded" and payment["amount_refunded"] == "45.00"
+    assert payment["client_secret"] is None

@@ -1,0 +1,71 @@
+"""docs/data-model.md: its example items are well-formed and cover every entity the library stores."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from dogcare.storage.entities import build_models
+from dogcare.storage.layout import TableLayout
+from dogcare.storage.patterns_doc import ITEM_BYTES
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "data-model.md"
+
+
+def examples() -> list[dict[str, Any]]:
+    blocks = re.findall(r"```json\n(.*?)\n```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    return [json.loads(block) for block in blocks]
+
+
+def discriminators() -> set[str]:
+    models = build_models(TableLayout("single", "dogcare-dev"), None, "us-east-1")
+    attr = models.Owner.entity_type
+    return {attr.get_discriminator(cls) for cls in vars(models).values() if isinstance(cls, type)}
+
+
+def test_every_entity_has_an_example_item() -> None:
+    items = examples()
+    documented = {item["entity_type"]["S"] for item in items if "entity_type" in item}
+    assert documented | {"rate_window"} == discriminators()
+    assert set(ITEM_BYTES) <= documented
+
+
+def test_example_items_are_dynamodb_json_with_keys() -> None:
+    for item in examples():
+        assert set(item["pk"]) == {"S"}
+        assert set(item["sk"]) == {"S"}
+        for value in item.values():
+            assert len(value) == 1
+            assert next(iter(value)) in {"S", "N", "M", "L", "BOOL", "NULL"}
+
+
+def test_examples_use_the_documented_key_templates() -> None:
+    prefixes = {
+        "owner": ("OWNER#", "#PROFILE"),
+        "email_guard": ("EMAIL#", "#UNIQUE"),
+        "dog": ("DOG#", "#PROFILE"),
+        "dog_schedule": ("DOG#", "#SCHEDULE"),
+        "booking": ("BOOKING#", "#PROFILE"),
+        "booking_day": ("BOOKING#", "DAY#"),
+        "capacity_counter": ("CAPACITY#", "#COUNTER"),
+        "capacity_config": ("CONFIG#CAPACITY", "SERVICE#"),
+        "pending_counter": ("OWNER#", "#PENDING_BOOKINGS"),
+        "payment": ("PAYMENT#", "#PROFILE"),
+        "provider_event": ("PROVIDER_EVENT#", "#PROCESSED"),
+    }
+    for item in examples():
+        entity = item.get("entity_type", {}).get("S")
+        if entity is None:
+            assert item["pk"]["S"].startswith("RATE#")
+            continue
+        pk, sk = prefixes[entity]
+        assert item["pk"]["S"].startswith(pk), entity
+        assert item["sk"]["S"].startswith(sk), entity
+
+
+def test_the_limits_quoted_match_the_code() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert "**64 actions** of the 100 allowed" in text
+    assert "(124 actions for 30 nights)" in text
