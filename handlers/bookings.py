@@ -53,7 +53,7 @@ def create_booking(body: NewBooking) -> Response[BookingView]:
         count("BookingsCreated")
         return {"view": BookingView.of(booking).model_dump(mode="json"), "version": booking.version}
 
-    key = router.current_event.get_header_value("Idempotency-Key")
+    key = router.current_event.headers.get("Idempotency-Key")
     result = idempotent("bookings", "bookings", owner, key, body.model_dump(mode="json"), book)
     return json_response(BookingView.model_validate(result["view"]), 201, result["version"])
 

@@ -38,7 +38,7 @@ def create_payment(body: NewPayment) -> Response[PaymentView]:
         return {"view": PaymentView.of(payment, include_secret=True).model_dump(mode="json"),
                 "version": payment.version}
 
-    key = router.current_event.get_header_value("Idempotency-Key")
+    key = router.current_event.headers.get("Idempotency-Key")
     result = idempotent("payments", "payments", owner, key, body.model_dump(mode="json"), pay)
     return json_response(PaymentView.model_validate(result["view"]), 201, result["version"])
 
@@ -56,7 +56,7 @@ def webhook() -> Response[WebhookAck]:
     event = router.current_event
     payload = event.decoded_body or ""
     raw = payload.encode() if isinstance(payload, str) else payload
-    outcome = runtime.dogcare().payments.handle_webhook(raw, event.get_header_value("Stripe-Signature"))
+    outcome = runtime.dogcare().payments.handle_webhook(raw, event.headers.get("Stripe-Signature"))
     count("WebhooksProcessed")
     return json_response(WebhookAck(received=True, outcome=outcome))
 

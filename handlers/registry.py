@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from dogcare.storage.layout import LogicalTable
+
 # Logical function name (as in template.yaml) -> handler module.
 FUNCTIONS: dict[str, str] = {
     "OwnersFunction": "handlers.owners",
@@ -22,6 +24,70 @@ FUNCTIONS: dict[str, str] = {
 }
 AUTHORIZER_FUNCTION = ("AuthorizerFunction", "handlers.authorizer")
 PUBLIC = frozenset({("POST", "/payments/webhook")})
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """What one function does to one logical table: IAM actions on the table, GSIs it queries."""
+
+    actions: frozenset[str]
+    query_indexes: frozenset[str] = frozenset()
+
+
+def _access(*actions: str, query: tuple[str, ...] = ()) -> TableAccess:
+    return TableAccess(frozenset(f"dynamodb:{a}" for a in actions), frozenset(query))
+
+
+# The DynamoDB access of each function, per logical table: exactly what its code does, so that
+# the template's policies can be checked against it (in the single layout every logical table is
+# the one table, and a function gets the union). A transaction needs the per-item actions
+# (PutItem, UpdateItem, DeleteItem, ConditionCheckItem) on every table it touches. Every API
+# function counts requests in the owners table (the rate limiter's UpdateItem).
+PERMISSIONS: dict[str, dict[LogicalTable, TableAccess]] = {
+    # register, profile, update (owner + unique-email guard moved in one transaction)
+    "OwnersFunction": {
+        "owners": _access("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+    },
+    # the owner must exist (a condition check on the owners table); dog + schedule items
+    "DogsFunction": {
+        "owners": _access("UpdateItem", "ConditionCheckItem"),
+        "dogs": _access("GetItem", "PutItem", "DeleteItem", query=("gsi1",)),
+    },
+    # dog, schedule and capacity setting in one BatchGetItem; the booking transaction (booking,
+    # roster days, counters) updates the dog's schedule; Idempotency-Key records live here too.
+    # Cancelling a booking with a payment settles it (cancels the intent or refunds, through
+    # the payment service): the payment record is read and rewritten.
+    "BookingsFunction": {
+        "owners": _access("UpdateItem"),
+        "dogs": _access("BatchGetItem", "UpdateItem"),
+        "bookings": _access(
+            "BatchGetItem", "GetItem", "PutItem", "UpdateItem", "DeleteItem", query=("gsi1",)
+        ),
+        "payments": _access("GetItem", "PutItem"),
+    },
+    # payment records, provider-event markers and Idempotency-Key records; linking a payment to
+    # its booking, and confirming the booking when the money arrives (booking, roster days,
+    # pending counter: all updates)
+    "PaymentsFunction": {
+        "owners": _access("UpdateItem"),
+        "bookings": _access("GetItem", "UpdateItem"),
+        "payments": _access("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+    },
+    # roster (calendar index), owner directory, capacity settings, check-in/check-out
+    # (booking, roster days and, on check-out, the dog's schedule)
+    "AdminFunction": {
+        "owners": _access("UpdateItem", query=("gsi3",)),
+        "dogs": _access("UpdateItem"),
+        "bookings": _access("GetItem", "PutItem", "UpdateItem", "Query", query=("gsi3",)),
+    },
+}
+# Secrets a function reads at run time (logical ids of the template's secrets): the Stripe keys
+# for payments and for settling cancelled bookings. The cursor key is resolved by CloudFormation
+# into DOGCARE_CURSOR_SECRET at deploy time, so no function reads it.
+SECRETS: dict[str, frozenset[str]] = {
+    "BookingsFunction": frozenset({"StripeSecret"}),
+    "PaymentsFunction": frozenset({"StripeSecret"}),
+}
 
 
 @dataclass(frozen=True)
@@ -50,7 +116,8 @@ def routes() -> tuple[RouteSpec, ...]:
             rule, methods = key[0], key[1]
             path = re.sub(r"<(\w+)>", r"{\1}", rule)
             for method in methods if isinstance(methods, tuple | list) else (methods,):
-                found.append(RouteSpec(method.upper(), path, function, module_name, (method.upper(), path) in PUBLIC))
+                public = (method.upper(), path) in PUBLIC
+                found.append(RouteSpec(method.upper(), path, function, module_name, public))
     return tuple(sorted(found, key=lambda r: (r.path, r.method)))
 
 

@@ -64,7 +64,7 @@ def identity_from_authorizer_context(ctx: Mapping[str, Any] | None) -> Identity 
 
     raw_groups = ctx.get("groups")
     if isinstance(raw_groups, str):
-        groups = frozenset(part.strip() for part in raw_groups.split(GROUP_SEPARATOR) if part.strip())
+        groups = clean_groups(raw_groups.split(GROUP_SEPARATOR))
     elif isinstance(raw_groups, list | tuple | set | frozenset):
         groups = clean_groups(raw_groups)
     else:

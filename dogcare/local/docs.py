@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
+from urllib.parse import parse_qs
 
 from dogcare.local.gateway import GatewayResponse
 
@@ -43,7 +44,9 @@ def _page() -> bytes:
     return html.replace("<title>Swagger UI</title>", "<title>dogcare API</title>").encode()
 
 
-def serve(path: str) -> GatewayResponse | None:
+def serve(path: str, query: str = "") -> GatewayResponse | None:
+    if path in ("/docs", "/docs/") and parse_qs(query).get("format") == ["json"]:
+        path = "/docs/openapi.json"  # the spec link Swagger UI shows on the page
     if path in ("/docs", "/docs/"):
         return GatewayResponse(200, {"Content-Type": "text/html; charset=utf-8"}, _page())
     if path == "/docs/openapi.json":

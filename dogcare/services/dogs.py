@@ -56,7 +56,13 @@ class DogService:
             changes["vaccinations"] = tuple(Vaccination(v.name.lower(), v.expires_on) for v in command.vaccinations)
         if command.special_needs is not None:
             changes["special_needs"] = tuple(command.special_needs)
-        return self.dogs.update(current, replace(current, **changes), expected_version)  # type: ignore[arg-type]
+        changed = replace(current, **changes)  # type: ignore[arg-type]
+        if changed == current:
+            # Nothing to change: no write, no new version (but a stale If-Match still fails).
+            if expected_version is not None and expected_version != current.version:
+                raise VersionMismatch(f"the dog is at version {current.version}, not {expected_version}")
+            return current
+        return self.dogs.update(current, changed, expected_version)
 
     def delete(self, owner_id: str, dog_id: str, expected_version: int | None = None) -> None:
         current = self.dogs.get(owner_id, dog_id)

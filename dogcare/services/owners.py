@@ -10,7 +10,7 @@ from dogcare.commands import AddressInput, RegisterOwner, UpdateOwner
 from dogcare.domain.clock import utcnow
 from dogcare.domain.ids import normalise_email, owner_id_for
 from dogcare.domain.model import Address, Owner
-from dogcare.errors import NotFound
+from dogcare.errors import NotFound, VersionMismatch
 from dogcare.repositories.base import Page
 from dogcare.repositories.owners import OwnerRepository
 
@@ -54,6 +54,11 @@ class OwnerService:
             phone=command.phone if "phone" in fields else current.phone,
             address=_address(command.address) if "address" in fields else current.address,
         )
+        if changed == current:
+            # Nothing to change: no write, no new version (but a stale If-Match still fails).
+            if expected_version is not None and expected_version != current.version:
+                raise VersionMismatch(f"the profile is at version {current.version}, not {expected_version}")
+            return current
         return self.owners.update(current, changed, expected_version)
 
     def list_owners(self, limit: int, cursor: str | None) -> Page[Owner]:

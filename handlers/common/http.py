@@ -40,7 +40,7 @@ def no_content() -> Response:
 
 def if_match(router: Router) -> int | None:
     """The version the caller expects (``If-Match: "3"``), or None when absent or ``*``."""
-    value = router.current_event.get_header_value("If-Match")
+    value = router.current_event.headers.get("If-Match")
     if value is None or value.strip() == "*":
         return None
     match = _ETAG.match(value.strip())
@@ -50,7 +50,7 @@ def if_match(router: Router) -> int | None:
 
 
 def idempotency_key(router: Router) -> str | None:
-    return router.current_event.get_header_value("Idempotency-Key")
+    return router.current_event.headers.get("Idempotency-Key")
 
 
 def _content(model: Any, media: str = "application/json") -> dict[str, Any]:
@@ -58,7 +58,7 @@ def _content(model: Any, media: str = "application/json") -> dict[str, Any]:
 
 
 ERROR_TEXT = {
-    400: "Malformed JSON or bad cursor",
+    400: "Malformed or too deeply nested JSON, or a bad cursor",
     401: "Missing or invalid bearer token",
     403: "Not allowed (staff only)",
     404: "Unknown id, or not yours",
@@ -74,12 +74,22 @@ ERROR_TEXT = {
 
 
 def responses(success: int, model: Any | None, *errors: int) -> dict[int, Any]:
-    """OpenAPI responses of a route: its success shape and the problems it can answer."""
+    """OpenAPI responses of a route: its success shape and the problems it can answer.
+
+    Every route can answer 401, 422 (a problem document, replacing Powertools' default
+    shape), 429 and 503. A route that takes a body (it lists 415) can also answer 400: the
+    request gate refuses malformed or too deeply nested JSON there.
+    """
     result: dict[int, Any] = {}
     if model is None:
-        result[success] = {"description": "No content"}
+        # An explicit empty content map: without one, Powertools documents the handler's
+        # return annotation as a JSON body, which a 204 never has.
+        result[success] = {"description": "No content", "content": {}}
     else:
         result[success] = {"description": "OK" if success == 200 else "Created", "content": _content(model)}
-    for status in sorted({401, 429, 503, *errors}):
+    statuses = {401, 422, 429, 503, *errors}
+    if 415 in statuses:
+        statuses.add(400)
+    for status in sorted(statuses):
         result[status] = {"description": ERROR_TEXT[status], "content": _content(ProblemView, "application/problem+json")}
     return result

@@ -2,23 +2,49 @@
 
 Service name, metrics namespace and log level come from the function's environment
 (``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``, ``POWERTOOLS_LOG_LEVEL``).
+
+Every invocation writes one JSON line ``request handled`` (method, route, status, duration)
+carrying ``correlation_id`` (API Gateway's request id, the ``requestId`` of the access log) and
+flushes its metrics as one CloudWatch EMF document, both on standard output. The handlers'
+other modules log through ``Logger(child=True)`` and the library through the standard
+library's ``dogcare`` loggers: both go through this logger's handler and carry the same keys.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import os
+import sys
+import time
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import IO, Any, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers.common.resolver import build_app, handle
 
-logger = Logger()
+
+class _Stdout(io.TextIOBase):
+    """Standard output as it is at each write (Lambda's never changes; a test's capture does)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+logger = Logger(stream=cast("IO[str]", _Stdout()))
+# The library logs with the standard library (``logging.getLogger(__name__)``): its records go
+# through the same handler, as JSON lines with the same keys (and a ``name``), not as plain text.
+logging.getLogger("dogcare")
+copy_config_to_registered_loggers(source_logger=logger, include={"dogcare"})
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Dogcare"))
 # Patch only botocore: it is the one client library our functions use on the request path.
 tracer = Tracer(patch_modules=("botocore",))
@@ -29,7 +55,10 @@ def count(name: str, value: float = 1) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
-def lambda_entrypoint(router: Any) -> tuple[Callable[[], APIGatewayRestResolver], Callable[[dict, Any], dict]]:
+Handler = Callable[[dict, Any], dict]
+
+
+def lambda_entrypoint(router: Any) -> tuple[Callable[[], APIGatewayRestResolver], Handler]:
     """The resolver factory and the Lambda handler of one API function."""
 
     @lru_cache(maxsize=1)
@@ -40,6 +69,17 @@ def lambda_entrypoint(router: Any) -> tuple[Callable[[], APIGatewayRestResolver]
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict, context: Any) -> dict:
-        return handle(get_app, event, context)
+        started = time.perf_counter()
+        response = handle(get_app, event, context)
+        logger.info(
+            "request handled",
+            extra={
+                "http_method": event.get("httpMethod"),
+                "resource": event.get("resource"),
+                "status_code": response.get("statusCode"),
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return response
 
     return get_app, lambda_handler

@@ -21,12 +21,13 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from dogcare.auth.identity import Identity, identity_from_authorizer_context
-from dogcare.errors import DogcareError, Unauthenticated
+from dogcare.errors import DogcareError, StorageUnavailable, Unauthenticated
 from dogcare.settings import get_settings
+from dogcare.storage.store import is_transient
 from handlers.common import idempotency, problems, runtime
 from handlers.registry import PUBLIC
 
-logger = Logger()
+logger = Logger(child=True)  # logs through the functions' logger (handlers.common.observability)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 20
@@ -67,6 +68,11 @@ def build_app(router: Router) -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:
+        if is_transient(error):
+            # DynamoDB throttled, failed or did not answer (after botocore's retries) somewhere
+            # no repository translated it, e.g. in the idempotency layer: the caller may retry.
+            logger.warning("storage unavailable", extra={"error_type": type(error).__name__})
+            return problems.from_error(StorageUnavailable("the database is busy or did not answer; please retry"))
         logger.exception("unhandled error", extra={"error_type": type(error).__name__})
         return problems.internal_error()
 
@@ -108,6 +114,14 @@ def _header(event: dict[str, Any], name: str) -> str | None:
     return None
 
 
+def _set_header(event: dict[str, Any], name: str, value: str) -> None:
+    for field in ("headers", "multiValueHeaders"):
+        headers = event.get(field)
+        if isinstance(headers, dict):
+            for key in [k for k in headers if k.lower() == name.lower()]:
+                headers[key] = value if field == "headers" else [value]
+
+
 def gate(event: dict[str, Any]) -> Response | None:
     """Checks that must answer before validation; ``None`` lets the request through."""
     method = str(event.get("httpMethod", "")).upper()
@@ -135,14 +149,20 @@ def gate(event: dict[str, Any]) -> Response | None:
     content_type = (_header(event, "Content-Type") or "").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         return problems.problem(415, "unsupported-media-type", "Unsupported media type", "send application/json")
+    _set_header(event, "Content-Type", "application/json")  # the validator parses only this spelling
     if public:
         return None  # signed payloads are verified byte-for-byte by their route
+    too_deep = problems.problem(
+        400, "too-deep", "Body too deeply nested", "the JSON body is nested too deeply"
+    )
     try:
         parsed = json.loads(raw)
-    except (ValueError, RecursionError):
+    except RecursionError:  # nested deeper than the parser itself goes
+        return too_deep
+    except ValueError:
         return problems.problem(400, "malformed-json", "Malformed JSON", "the request body is not valid JSON")
     if _json_depth(parsed) > MAX_JSON_DEPTH:
-        return problems.problem(400, "too-deep", "Body too deeply nested", "the JSON body is nested too deeply")
+        return too_deep
     if not isinstance(parsed, dict):
         return problems.problem(422, "validation", "Validation failed", "the body must be a JSON object",
                                 field_errors=[{"field": "body", "message": "must be an object", "code": "type"}])
@@ -155,8 +175,28 @@ def handle(app_factory: Callable[[], APIGatewayRestResolver], event: dict[str, A
     app = app_factory()
     if blocked is not None:
         origin = _header(event, "Origin")
-        allowed = app._cors.allowed_origin(origin) if app._cors and origin else None
-        if allowed:
-            blocked.headers.update(app._cors.to_dict(allowed))
-        return ResponseBuilder(blocked).build(APIGatewayProxyEvent(event), None)
-    return app.resolve(event, context)
+        cors = app._cors
+        allowed = cors.allowed_origin(origin) if cors and origin else None
+        if cors and allowed:
+            blocked.headers.update(cors.to_dict(allowed))
+        return ResponseBuilder[APIGatewayProxyEvent](blocked).build(APIGatewayProxyEvent(event), None)
+    result = app.resolve(event, context)
+    if str(event.get("httpMethod", "")).upper() == "OPTIONS":
+        _drop_cors_unless_allowed(app, event, result)
+    return result
+
+
+def _drop_cors_unless_allowed(
+    app: APIGatewayRestResolver, event: dict[str, Any], result: dict[str, Any]
+) -> None:
+    """A preflight from an origin that is not allowed gets no ``Access-Control-*`` header at all
+    (Powertools still sends ``Access-Control-Allow-Methods``, which tells such an origin what the
+    API accepts)."""
+    origin = _header(event, "Origin")
+    if app._cors and origin and app._cors.allowed_origin(origin):
+        return
+    for field in ("headers", "multiValueHeaders"):
+        headers = result.get(field)
+        if isinstance(headers, dict):
+            for name in [n for n in headers if n.lower().startswith("access-control-")]:
+                del headers[name]

@@ -34,7 +34,8 @@ class Server:
         return DevIssuer(self.home).mint(sub, admin=admin, expires_in=expires_in)
 
     def headers(self, sub: str, *, admin: bool = False, **extra: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(sub, admin=admin)}", "Content-Type": "application/json", **extra}
+        token = self.token(sub, admin=admin)
+        return {"Authorization": f"Bearer {token}", "Content-Type": "application/json", **extra}
 
     def dynamodb(self) -> Any:
         """A raw botocore client on the server's DynamoDB, to check what was (not) written."""
@@ -87,9 +88,10 @@ def start_server(home: Path, **env_overrides: str) -> Server:
         state = read_state(home)
         if state and state.get("api_url") == url:
             try:
-                requests.get(f"{url}/docs/openapi.json", timeout=2)
+                # The first request builds the OpenAPI document: slow on a busy machine.
+                requests.get(f"{url}/docs/openapi.json", timeout=10)
                 return Server(url, home, state, process, env)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
         time.sleep(0.2)
     process.kill()
