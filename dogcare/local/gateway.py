@@ -13,6 +13,7 @@ import base64
 import importlib.util
 import json
 import queue
+import socket
 import threading
 import time
 import uuid
@@ -225,6 +226,12 @@ class LocalGateway:
             # for the client's delayed ACK of the headers (~40 ms per response on keep-alive).
             disable_nagle_algorithm = True
             server_version = "dogcare-local"
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out in separate writes: without TCP_NODELAY a kept-alive
+                # connection waits ~40 ms on each response (Nagle against delayed ACKs).
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def log_message(self, fmt: str, *args: Any) -> None:
                 pass
