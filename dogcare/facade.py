@@ -85,7 +85,8 @@ class Dogcare:
         s = self.settings
         return BookingPolicy(
             facility=Facility(s.timezone, s.opening_hour, s.closing_hour, s.booking_horizon_days),
-            prices=PriceTable.from_json(s.price_table_json, s.currency) if s.price_table_json
+            prices=PriceTable.from_json(s.price_table_json, s.currency)
+            if s.price_table_json
             else PriceTable.default(s.currency),
             required_vaccinations=s.required_vaccinations,
             default_daily_capacity=s.default_daily_capacity,

@@ -69,7 +69,7 @@ class Settings:
     auth_issuer: str | None = None
     auth_audience: str | None = None
     auth_jwks_url: str | None = None
-    auth_token_use: str = "access"
+    auth_token_use: str = "access"  # noqa: S105 - a claim value, not a secret
 
     # --- payments ------------------------------------------------------------------
     stripe_api_base: str | None = None

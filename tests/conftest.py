@@ -16,10 +16,10 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_REGION", "us-east-1")
 os.environ.pop("AWS_PROFILE", None)
 
-from dogcare.facade import Dogcare  # noqa: E402
-from dogcare.settings import Settings  # noqa: E402
-from dogcare.storage.store import Store  # noqa: E402
-from dogcare.storage.tables import create_tables  # noqa: E402
+from dogcare.facade import Dogcare
+from dogcare.settings import Settings
+from dogcare.storage.store import Store
+from dogcare.storage.tables import create_tables
 
 
 class Clock:

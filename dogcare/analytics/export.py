@@ -31,22 +31,68 @@ Format = Literal["jsonl", "csv", "parquet"]
 STAMPS: dict[Entity, str] = {"owners": "owner", "dogs": "dog", "bookings": "booking", "payments": "payment"}
 # Column name -> type: string, int, timestamp, date, money (major units, beside a currency column), json.
 COLUMNS: dict[Entity, list[tuple[str, str]]] = {
-    "owners": [("id", "string"), ("name", "string"), ("email", "string"), ("phone", "string"),
-               ("street", "string"), ("city", "string"), ("state", "string"), ("zip", "string"),
-               ("created_at", "timestamp"), ("updated_at", "timestamp"), ("version", "int")],
-    "dogs": [("id", "string"), ("owner_id", "string"), ("name", "string"), ("breed", "string"), ("age", "int"),
-             ("size", "string"), ("vaccination_status", "string"), ("vaccinations", "json"),
-             ("special_needs", "json"), ("emergency_contact", "string"), ("created_at", "timestamp"),
-             ("updated_at", "timestamp"), ("version", "int")],
-    "bookings": [("id", "string"), ("owner_id", "string"), ("dog_id", "string"), ("service_type", "string"),
-                 ("start_time", "timestamp"), ("end_time", "timestamp"), ("status", "string"), ("price", "money"),
-                 ("currency", "string"), ("payment_id", "string"), ("special_instructions", "string"),
-                 ("checked_in_at", "timestamp"), ("checked_out_at", "timestamp"), ("cancelled_at", "timestamp"),
-                 ("created_at", "timestamp"), ("updated_at", "timestamp"), ("version", "int")],
-    "payments": [("id", "string"), ("owner_id", "string"), ("booking_id", "string"), ("amount", "money"),
-                 ("amount_refunded", "money"), ("currency", "string"), ("status", "string"), ("provider", "string"),
-                 ("provider_reference", "string"), ("failure_reason", "string"), ("created_at", "timestamp"),
-                 ("updated_at", "timestamp"), ("version", "int")],
+    "owners": [
+        ("id", "string"),
+        ("name", "string"),
+        ("email", "string"),
+        ("phone", "string"),
+        ("street", "string"),
+        ("city", "string"),
+        ("state", "string"),
+        ("zip", "string"),
+        ("created_at", "timestamp"),
+        ("updated_at", "timestamp"),
+        ("version", "int"),
+    ],
+    "dogs": [
+        ("id", "string"),
+        ("owner_id", "string"),
+        ("name", "string"),
+        ("breed", "string"),
+        ("age", "int"),
+        ("size", "string"),
+        ("vaccination_status", "string"),
+        ("vaccinations", "json"),
+        ("special_needs", "json"),
+        ("emergency_contact", "string"),
+        ("created_at", "timestamp"),
+        ("updated_at", "timestamp"),
+        ("version", "int"),
+    ],
+    "bookings": [
+        ("id", "string"),
+        ("owner_id", "string"),
+        ("dog_id", "string"),
+        ("service_type", "string"),
+        ("start_time", "timestamp"),
+        ("end_time", "timestamp"),
+        ("status", "string"),
+        ("price", "money"),
+        ("currency", "string"),
+        ("payment_id", "string"),
+        ("special_instructions", "string"),
+        ("checked_in_at", "timestamp"),
+        ("checked_out_at", "timestamp"),
+        ("cancelled_at", "timestamp"),
+        ("created_at", "timestamp"),
+        ("updated_at", "timestamp"),
+        ("version", "int"),
+    ],
+    "payments": [
+        ("id", "string"),
+        ("owner_id", "string"),
+        ("booking_id", "string"),
+        ("amount", "money"),
+        ("amount_refunded", "money"),
+        ("currency", "string"),
+        ("status", "string"),
+        ("provider", "string"),
+        ("provider_reference", "string"),
+        ("failure_reason", "string"),
+        ("created_at", "timestamp"),
+        ("updated_at", "timestamp"),
+        ("version", "int"),
+    ],
 }
 
 
@@ -60,31 +106,73 @@ def row_of(app: Dogcare, entity: Entity, raw: dict[str, Any]) -> dict[str, Any]:
     if entity == "owners":
         o = to_owner(m.Owner.from_raw_data(raw))
         a = o.address
-        return {"id": o.id, "name": o.name, "email": o.email, "phone": o.phone,
-                "street": a.street if a else None, "city": a.city if a else None,
-                "state": a.state if a else None, "zip": a.zip if a else None,
-                "created_at": o.created_at, "updated_at": o.updated_at, "version": o.version}
+        return {
+            "id": o.id,
+            "name": o.name,
+            "email": o.email,
+            "phone": o.phone,
+            "street": a.street if a else None,
+            "city": a.city if a else None,
+            "state": a.state if a else None,
+            "zip": a.zip if a else None,
+            "created_at": o.created_at,
+            "updated_at": o.updated_at,
+            "version": o.version,
+        }
     if entity == "dogs":
         d = app.dog_repository.to_dog(m.Dog.from_raw_data(raw))
-        return {"id": d.id, "owner_id": d.owner_id, "name": d.name, "breed": d.breed, "age": d.age, "size": d.size,
-                "vaccination_status": d.vaccination_status,
-                "vaccinations": [{"name": v.name, "expires_on": v.expires_on.isoformat()} for v in d.vaccinations],
-                "special_needs": list(d.special_needs), "emergency_contact": d.emergency_contact,
-                "created_at": d.created_at, "updated_at": d.updated_at, "version": d.version}
+        return {
+            "id": d.id,
+            "owner_id": d.owner_id,
+            "name": d.name,
+            "breed": d.breed,
+            "age": d.age,
+            "size": d.size,
+            "vaccination_status": d.vaccination_status,
+            "vaccinations": [{"name": v.name, "expires_on": v.expires_on.isoformat()} for v in d.vaccinations],
+            "special_needs": list(d.special_needs),
+            "emergency_contact": d.emergency_contact,
+            "created_at": d.created_at,
+            "updated_at": d.updated_at,
+            "version": d.version,
+        }
     if entity == "bookings":
         b = to_booking(m.Booking.from_raw_data(raw))
-        return {"id": b.id, "owner_id": b.owner_id, "dog_id": b.dog_id, "service_type": b.service_type,
-                "start_time": b.start_time, "end_time": b.end_time, "status": b.status, "price": _major(b.price),
-                "currency": b.price.currency, "payment_id": b.payment_id,
-                "special_instructions": b.special_instructions, "checked_in_at": b.checked_in_at,
-                "checked_out_at": b.checked_out_at, "cancelled_at": b.cancelled_at,
-                "created_at": b.created_at, "updated_at": b.updated_at, "version": b.version}
+        return {
+            "id": b.id,
+            "owner_id": b.owner_id,
+            "dog_id": b.dog_id,
+            "service_type": b.service_type,
+            "start_time": b.start_time,
+            "end_time": b.end_time,
+            "status": b.status,
+            "price": _major(b.price),
+            "currency": b.price.currency,
+            "payment_id": b.payment_id,
+            "special_instructions": b.special_instructions,
+            "checked_in_at": b.checked_in_at,
+            "checked_out_at": b.checked_out_at,
+            "cancelled_at": b.cancelled_at,
+            "created_at": b.created_at,
+            "updated_at": b.updated_at,
+            "version": b.version,
+        }
     p = to_payment(m.Payment.from_raw_data(raw))
-    return {"id": p.id, "owner_id": p.owner_id, "booking_id": p.booking_id, "amount": _major(p.amount),
-            "amount_refunded": _major(Money(p.amount_refunded, p.amount.currency)), "currency": p.amount.currency,
-            "status": p.status, "provider": p.provider, "provider_reference": p.provider_reference,
-            "failure_reason": p.failure_reason, "created_at": p.created_at, "updated_at": p.updated_at,
-            "version": p.version}
+    return {
+        "id": p.id,
+        "owner_id": p.owner_id,
+        "booking_id": p.booking_id,
+        "amount": _major(p.amount),
+        "amount_refunded": _major(Money(p.amount_refunded, p.amount.currency)),
+        "currency": p.amount.currency,
+        "status": p.status,
+        "provider": p.provider,
+        "provider_reference": p.provider_reference,
+        "failure_reason": p.failure_reason,
+        "created_at": p.created_at,
+        "updated_at": p.updated_at,
+        "version": p.version,
+    }
 
 
 def scan_items(app: Dogcare, entity: Entity, segments: int = 4) -> Iterator[list[dict[str, Any]]]:
@@ -98,8 +186,11 @@ def scan_items(app: Dogcare, entity: Entity, segments: int = 4) -> Iterator[list
 
     def scanner(segment: int) -> None:
         kwargs: dict[str, Any] = {
-            "TableName": table, "Segment": segment, "TotalSegments": segments,
-            "FilterExpression": "entity_type = :e", "ExpressionAttributeValues": {":e": {"S": STAMPS[entity]}},
+            "TableName": table,
+            "Segment": segment,
+            "TotalSegments": segments,
+            "FilterExpression": "entity_type = :e",
+            "ExpressionAttributeValues": {":e": {"S": STAMPS[entity]}},
         }
         try:
             while True:
@@ -124,8 +215,7 @@ def scan_items(app: Dogcare, entity: Entity, segments: int = 4) -> Iterator[list
                 batch = list(pages)
                 pages.clear()
                 finished = done[0] == segments
-            for page in batch:
-                yield page
+            yield from batch
             if finished and not batch:
                 break
         for future in futures:
@@ -185,11 +275,15 @@ def _write_parquet(entity: Entity, rows: list[dict[str, Any]], path: Path) -> No
         import pyarrow.parquet as pq
     except ImportError as exc:  # an optional extra
         raise RuntimeError("Parquet needs pyarrow: pip install 'dogcare[analytics]'") from exc
-    types = {"string": pa.string(), "int": pa.int64(), "timestamp": pa.timestamp("s", tz="UTC"),
-             "money": pa.decimal128(14, 2), "json": pa.string()}
+    types = {
+        "string": pa.string(),
+        "int": pa.int64(),
+        "timestamp": pa.timestamp("s", tz="UTC"),
+        "money": pa.decimal128(14, 2),
+        "json": pa.string(),
+    }
     fields = [pa.field(name, types[kind]) for name, kind in COLUMNS[entity]]
-    data = {name: [json.dumps(r[name]) if kind == "json" else r[name] for r in rows]
-            for name, kind in COLUMNS[entity]}
+    data = {name: [json.dumps(r[name]) if kind == "json" else r[name] for r in rows] for name, kind in COLUMNS[entity]}
     pq.write_table(pa.table(data, schema=pa.schema(fields)), path)
 
 
@@ -201,7 +295,11 @@ class ExportResult:
 
 
 def export(
-    app: Dogcare, entity: Entity, fmt: Format, out: Path, segments: int = 4,
+    app: Dogcare,
+    entity: Entity,
+    fmt: Format,
+    out: Path,
+    segments: int = 4,
     progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     started = time.monotonic()

@@ -217,11 +217,7 @@ class JwksCache:
         with self._lock:
             now = self._clock()
             key = self._keys.get(kid)
-            stale = (
-                self.max_age is not None
-                and self._fetched_at is not None
-                and now - self._fetched_at >= self.max_age
-            )
+            stale = self.max_age is not None and self._fetched_at is not None and now - self._fetched_at >= self.max_age
             if key is not None and not stale:
                 return key
             if self._may_fetch(now):

@@ -64,9 +64,7 @@ def bearer_token(headers: Mapping[str, str] | None) -> str:
     """The token of an ``Authorization: Bearer <token>`` header (name and scheme case-insensitive)."""
     if not headers:
         raise Unauthenticated(MISSING)
-    values = [
-        value for name, value in headers.items() if isinstance(name, str) and name.lower() == "authorization"
-    ]
+    values = [value for name, value in headers.items() if isinstance(name, str) and name.lower() == "authorization"]
     values = [value for value in values if value is not None]
     if not values:
         raise Unauthenticated(MISSING)
@@ -190,9 +188,7 @@ class TokenVerifier:
         return claims.get("client_id") == self.audience
 
     def __repr__(self) -> str:
-        return (
-            f"TokenVerifier(issuer={self.issuer!r}, audience={self.audience!r}, token_use={self.token_use!r})"
-        )
+        return f"TokenVerifier(issuer={self.issuer!r}, audience={self.audience!r}, token_use={self.token_use!r})"
 
 
 # --- one verifier per process ----------------------------------------------------------
@@ -237,9 +233,7 @@ def _new_verifier(
 ) -> TokenVerifier:
     if jwks_url:
         if not issuer or not audience:
-            raise ValueError(
-                "DOGCARE_AUTH_ISSUER and DOGCARE_AUTH_AUDIENCE must be set with DOGCARE_AUTH_JWKS_URL"
-            )
+            raise ValueError("DOGCARE_AUTH_ISSUER and DOGCARE_AUTH_AUDIENCE must be set with DOGCARE_AUTH_JWKS_URL")
         cache = JwksCache(UrlJwksSource(jwks_url))
         return TokenVerifier(cache, issuer=issuer, audience=audience, token_use=token_use)
 

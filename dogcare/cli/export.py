@@ -22,8 +22,13 @@ def export(
     from dogcare.cli.context import dogcare_for_cli
 
     app = dogcare_for_cli()
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} items"),
-               TextColumn("{task.fields[rate]:.0f} items/s"), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} items"),
+        TextColumn("{task.fields[rate]:.0f} items/s"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, transient=True) as progress:
         task = progress.add_task(f"exporting {entity}", total=None, rate=0.0)
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from dogcare.commands import AddressInput, NewBooking, NewDog, RegisterOwner, VaccinationInput
+from dogcare.commands import AddressInput, DogSize, NewBooking, NewDog, RegisterOwner, ServiceType, VaccinationInput
 from dogcare.domain.ids import deterministic_ids
 from dogcare.errors import DogcareError
 from dogcare.facade import Dogcare
@@ -17,7 +17,7 @@ from dogcare.facade import Dogcare
 FIRST = ["Ana", "Ben", "Chloe", "Dev", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jon", "Kai", "Lena", "Mo", "Nina"]
 LAST = ["Silva", "Okafor", "Meyer", "Patel", "Rossi", "Kim", "Novak", "Haddad", "Larsen", "Moreau"]
 DOGS = ["Rex", "Luna", "Milo", "Bella", "Max", "Daisy", "Otto", "Nala", "Rocky", "Kiwi", "Biscuit", "Pepper"]
-BREEDS = {
+BREEDS: dict[DogSize, list[str]] = {
     "small": ["Dachshund", "Jack Russell", "Pug"],
     "medium": ["Beagle", "Border Collie", "Cocker Spaniel"],
     "large": ["Labrador", "German Shepherd", "Boxer"],
@@ -57,11 +57,17 @@ def seed_demo(
             first, last = rng.choice(FIRST), rng.choice(LAST)
             city, state, zip_code = rng.choice(CITIES)
             try:
-                owner = app.owners.register(subject, RegisterOwner(
-                    name=f"{first} {last}", email=f"{first}.{last}.{random_seed}.{n}@example.com".lower(),
-                    phone=f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
-                    address=AddressInput(street=f"{rng.randint(1, 999)} Main St", city=city, state=state, zip=zip_code),
-                ))
+                owner = app.owners.register(
+                    subject,
+                    RegisterOwner(
+                        name=f"{first} {last}",
+                        email=f"{first}.{last}.{random_seed}.{n}@example.com".lower(),
+                        phone=f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                        address=AddressInput(
+                            street=f"{rng.randint(1, 999)} Main St", city=city, state=state, zip=zip_code
+                        ),
+                    ),
+                )
             except DogcareError:
                 made["skipped"] += 1  # already seeded (same seed run twice)
                 progress.advance(task)
@@ -69,17 +75,24 @@ def seed_demo(
             made["owners"] += 1
             for _ in range(rng.choice([1, 1, 2, 3])):
                 size = rng.choice(list(BREEDS))
-                dog = app.dogs.add(owner.id, NewDog(
-                    name=rng.choice(DOGS), breed=rng.choice(BREEDS[size]), age=rng.randint(1, 14), size=size,
-                    vaccinations=_vaccinations(rng, today),
-                    special_needs=rng.choice([[], [], ["no chicken"], ["shy with big dogs"]]),
-                    emergency_contact=f"{rng.choice(FIRST)} +1 555 {rng.randint(1000, 9999)}",
-                ))
+                dog = app.dogs.add(
+                    owner.id,
+                    NewDog(
+                        name=rng.choice(DOGS),
+                        breed=rng.choice(BREEDS[size]),
+                        age=rng.randint(1, 14),
+                        size=size,
+                        vaccinations=_vaccinations(rng, today),
+                        special_needs=rng.choice([[], [], ["no chicken"], ["shy with big dogs"]]),
+                        emergency_contact=f"{rng.choice(FIRST)} +1 555 {rng.randint(1000, 9999)}",
+                    ),
+                )
                 made["dogs"] += 1
                 if dog.vaccination_status not in ("up-to-date",):
                     continue
                 day = today + timedelta(days=rng.randint(1, max(1, days)))
-                service = rng.choice(["daycare", "daycare", "parking", "boarding"])
+                services: list[ServiceType] = ["daycare", "daycare", "parking", "boarding"]
+                service = rng.choice(services)
                 start = datetime.combine(day, time(rng.choice([7, 8, 9])), UTC)
                 end = {
                     "daycare": start.replace(hour=17),
@@ -87,10 +100,16 @@ def seed_demo(
                     "boarding": datetime.combine(day + timedelta(days=rng.randint(1, 4)), time(11), UTC),
                 }[service]
                 try:
-                    booking = app.bookings.create(owner.id, NewBooking(
-                        dog_id=dog.id, service_type=service, start_time=start, end_time=end,
-                        special_instructions=rng.choice([None, "Loves fetch", "Medication at noon"]),
-                    ))
+                    booking = app.bookings.create(
+                        owner.id,
+                        NewBooking(
+                            dog_id=dog.id,
+                            service_type=service,
+                            start_time=start,
+                            end_time=end,
+                            special_instructions=rng.choice([None, "Loves fetch", "Medication at noon"]),
+                        ),
+                    )
                 except DogcareError:
                     continue  # full that day, or the dog's vaccinations lapse before the stay ends
                 made["bookings"] += 1

@@ -142,9 +142,7 @@ def _find_payment(local: Dogcare, payment_id: str) -> Payment:
         raise CliError(f"cannot read the local server's DynamoDB: {exc.detail}") from None
 
 
-def _confirm_intent(
-    settings: Settings, state: dict[str, Any], intent_id: str, payment_method: str
-) -> dict[str, str]:
+def _confirm_intent(settings: Settings, state: dict[str, Any], intent_id: str, payment_method: str) -> dict[str, str]:
     """Confirm with the official SDK; ``{"status": "succeeded"}`` or ``{"status": "declined", ...}``."""
     import stripe
 
@@ -195,8 +193,7 @@ def _show_outcome(local: Dogcare, before: Payment) -> None:
         out.print(f"[yellow]could not read the result back:[/yellow] {exc}")
         return
     out.print(
-        f"payment {payment.id}: {payment.status}"
-        + (f" ({payment.failure_reason})" if payment.failure_reason else "")
+        f"payment {payment.id}: {payment.status}" + (f" ({payment.failure_reason})" if payment.failure_reason else "")
     )
     out.print(f"booking {booking.id}: {booking.status}")
     if payment.version == before.version:

@@ -349,9 +349,7 @@ class FakeStripe:
 
     def sign(self, payload: bytes, timestamp: int | None = None) -> str:
         """A ``Stripe-Signature`` header for ``payload`` with this fake's webhook secret."""
-        return sign_payload(
-            payload, self.webhook_secret, int(self._clock()) if timestamp is None else timestamp
-        )
+        return sign_payload(payload, self.webhook_secret, int(self._clock()) if timestamp is None else timestamp)
 
     def resend(self, event_id: str) -> WebhookDelivery:
         """POST a recorded event to ``webhook_url`` again (freshly signed)."""
@@ -470,9 +468,7 @@ class FakeStripe:
             stored = self._stored.get(key)
             if stored is not None:
                 if stored.fingerprint != fingerprint:
-                    raise FakeStripeError(
-                        400, _idempotency_error(key, stored.endpoint, endpoint), store=False
-                    )
+                    raise FakeStripeError(400, _idempotency_error(key, stored.endpoint, endpoint), store=False)
                 return stored.status, stored.body, stored.request_id
             try:
                 status, payload = 200, _json(handler(ctx, params, path_id))
@@ -547,13 +543,9 @@ class FakeStripe:
         assert amount is not None
         currency = params.get("currency")
         if currency is None:
-            raise _invalid(
-                "Missing required param: currency.", param="currency", code="parameter_missing", store=False
-            )
+            raise _invalid("Missing required param: currency.", param="currency", code="parameter_missing", store=False)
         if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency):
-            raise _invalid(
-                f"Invalid currency: {currency}.", param="currency", code="parameter_invalid", store=False
-            )
+            raise _invalid(f"Invalid currency: {currency}.", param="currency", code="parameter_invalid", store=False)
         currency = currency.lower()
         if amount < MIN_AMOUNT:
             raise _invalid(
@@ -722,9 +714,7 @@ class FakeStripe:
         elif params.get("charge"):
             found = self._charges.get(params["charge"])
             if found is None:
-                raise _invalid(
-                    f"No such charge: '{params['charge']}'", param="charge", code="resource_missing"
-                )
+                raise _invalid(f"No such charge: '{params['charge']}'", param="charge", code="resource_missing")
             intent = self._intents[found["payment_intent"]]
         else:
             raise _invalid(
@@ -741,9 +731,7 @@ class FakeStripe:
         charge = self._charges[intent["latest_charge"]]
         remaining = charge["amount_captured"] - charge["amount_refunded"]
         if remaining <= 0:
-            raise _invalid(
-                f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded"
-            )
+            raise _invalid(f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded")
         if amount is None:
             amount = remaining
         if amount > remaining:
@@ -888,9 +876,7 @@ class FakeStripe:
         try:
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError(f"unsupported webhook URL {url!r}")
-            connection_class = (
-                http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            )
+            connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
             connection = connection_class(parts.hostname, parts.port, timeout=self.webhook_timeout)
             try:
                 target = parts.path or "/"
@@ -960,18 +946,14 @@ def _idempotency_error(key: str, first: str, now: str) -> dict[str, Any]:
 def _only(params: Mapping[str, Any], allowed: set[str]) -> None:
     for name in params:
         if name not in allowed:
-            raise _invalid(
-                f"Received unknown parameter: {name}", param=name, code="parameter_unknown", store=False
-            )
+            raise _invalid(f"Received unknown parameter: {name}", param=name, code="parameter_unknown", store=False)
 
 
 def _int_param(params: Mapping[str, Any], name: str, *, required: bool) -> int | None:
     raw = params.get(name)
     if raw is None:
         if required:
-            raise _invalid(
-                f"Missing required param: {name}.", param=name, code="parameter_missing", store=False
-            )
+            raise _invalid(f"Missing required param: {name}.", param=name, code="parameter_missing", store=False)
         return None
     if not isinstance(raw, str) or not re.fullmatch(r"-?\d{1,12}", raw):
         raise _invalid(f"Invalid integer: {raw}", param=name, code="parameter_invalid_integer", store=False)
@@ -984,9 +966,7 @@ def _metadata(raw: Any) -> dict[str, str]:
     if not isinstance(raw, dict):
         raise _invalid("Invalid object", param="metadata", code="parameter_invalid", store=False)
     if len(raw) > 50:
-        raise _invalid(
-            "Metadata can have up to 50 keys.", param="metadata", code="parameter_invalid", store=False
-        )
+        raise _invalid("Metadata can have up to 50 keys.", param="metadata", code="parameter_invalid", store=False)
     out: dict[str, str] = {}
     for key, value in raw.items():
         if not isinstance(value, str):

@@ -78,9 +78,11 @@ class FunctionPool:
 
     def _new_container(self) -> Any:
         spec = importlib.util.find_spec(self.module_name)
-        assert spec is not None and spec.loader is not None
+        if spec is None or spec.origin is None:
+            raise ImportError(self.module_name)
         copy = importlib.util.spec_from_file_location(f"{self.module_name}__container{self._made}", spec.origin)
-        assert copy is not None and copy.loader is not None
+        if copy is None or copy.loader is None:
+            raise ImportError(self.module_name)
         module = importlib.util.module_from_spec(copy)
         copy.loader.exec_module(module)
         return module
@@ -117,9 +119,8 @@ class LocalGateway:
 
     def authorize(self, headers: dict[str, str]) -> dict[str, str]:
         """Run the authorizer's shared code path; returns the context API Gateway would pass."""
-        from handlers.authorizer import authorize_request
-
         from dogcare.auth.verifier import build_verifier
+        from handlers.authorizer import authorize_request
 
         caller = authorize_request(headers, build_verifier(get_settings()))
         context = {"principalId": caller.subject, "sub": caller.subject, "groups": groups_to_context(caller.groups)}
@@ -128,8 +129,15 @@ class LocalGateway:
         return context
 
     def event(
-        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str, resource: str,
-        path_params: dict[str, str], authorizer: dict[str, str] | None,
+        self,
+        method: str,
+        raw_path: str,
+        headers: dict[str, str],
+        body: bytes,
+        source_ip: str,
+        resource: str,
+        path_params: dict[str, str],
+        authorizer: dict[str, str] | None,
     ) -> dict[str, Any]:
         split = urlsplit(raw_path)
         pairs = parse_qsl(split.query, keep_blank_values=True)
@@ -185,8 +193,13 @@ class LocalGateway:
         if found is None:
             allowed = sorted({r.method for r in routes() if r.pattern.match(path)})
             if allowed:
-                return _problem(405, "method-not-allowed", "Method not allowed", f"use {', '.join(allowed)}",
-                                {"Allow": ", ".join(allowed)})
+                return _problem(
+                    405,
+                    "method-not-allowed",
+                    "Method not allowed",
+                    f"use {', '.join(allowed)}",
+                    {"Allow": ", ".join(allowed)},
+                )
             return _problem(404, "no-route", "Not found", "no such resource")
         route, params = found
         if method == "OPTIONS" and route.pattern.match(path):
@@ -196,8 +209,13 @@ class LocalGateway:
             try:
                 authorizer = self.authorize(headers)
             except DogcareError:
-                return _problem(401, "unauthenticated", "Unauthenticated", "a valid bearer token is required",
-                                {"WWW-Authenticate": 'Bearer realm="dogcare"'})
+                return _problem(
+                    401,
+                    "unauthenticated",
+                    "Unauthenticated",
+                    "a valid bearer token is required",
+                    {"WWW-Authenticate": 'Bearer realm="dogcare"'},
+                )
         # HEAD runs the path's GET; the HTTP server sends its headers without the body.
         event_method = "GET" if method == "HEAD" else method
         event = self.event(event_method, raw_path, headers, body, source_ip, route.path, params, authorizer)
@@ -243,7 +261,7 @@ class LocalGateway:
                     self.close_connection = True
                 else:
                     body = self.rfile.read(length) if length else b""
-                    headers = {k: v for k, v in self.headers.items()}
+                    headers = dict(self.headers.items())
                     response = gateway.static(self.path) or gateway.invoke(
                         self.command, self.path, headers, body, self.client_address[0]
                     )

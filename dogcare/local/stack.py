@@ -52,10 +52,9 @@ class LocalStack:
         if self.home is not None:
             os.environ["DOGCARE_HOME"] = str(self.home)
         self._start_dynamodb()
-        from handlers.common import runtime
-
         from dogcare.auth.verifier import reset_verifier_cache
         from dogcare.local.gateway import LocalGateway
+        from handlers.common import runtime
 
         gateway = LocalGateway()
         self.api_url = gateway.start(self.host, self.port)
@@ -108,8 +107,9 @@ class LocalStack:
 
         secret_key = "sk_test_local_" + secrets.token_hex(12)
         webhook_secret = "whsec_local_" + secrets.token_hex(16)
-        fake = FakeStripe(secret_key=secret_key, webhook_secret=webhook_secret,
-                          webhook_url=f"{self.api_url}/payments/webhook")
+        fake = FakeStripe(
+            secret_key=secret_key, webhook_secret=webhook_secret, webhook_url=f"{self.api_url}/payments/webhook"
+        )
         base = fake.start(self.host, 0)
         self.started.append(fake)
         self.fake_stripe = fake

@@ -113,12 +113,7 @@ def check_amount(amount: object) -> int:
 
 def normalize_currency(currency: object) -> str:
     """A three-letter ISO currency code, upper-case."""
-    if (
-        not isinstance(currency, str)
-        or len(currency) != 3
-        or not currency.isascii()
-        or not currency.isalpha()
-    ):
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isascii() or not currency.isalpha():
         raise PaymentProviderError(f"currency must be a three-letter ISO code, got {currency!r}")
     return currency.upper()
 
@@ -136,9 +131,7 @@ def check_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
         if not isinstance(value, str):
             raise PaymentProviderError(f"metadata value for {key!r} must be a string")
         if len(value) > METADATA_MAX_VALUE_LENGTH:
-            raise PaymentProviderError(
-                f"metadata value for {key!r} is longer than {METADATA_MAX_VALUE_LENGTH}"
-            )
+            raise PaymentProviderError(f"metadata value for {key!r} is longer than {METADATA_MAX_VALUE_LENGTH}")
         out[key] = value
     return out
 

@@ -210,9 +210,7 @@ class InMemoryPaymentGateway:
             meta = check_metadata(metadata)
             key = check_idempotency_key(idempotency_key)
             if amount < self._min_amount:
-                raise PaymentProviderError(
-                    f"amount must be at least {self._min_amount} minor units (amount_too_small)"
-                )
+                raise PaymentProviderError(f"amount must be at least {self._min_amount} minor units (amount_too_small)")
             fingerprint = ("create_intent", amount, code, tuple(sorted(meta.items())))
             kept = {name: value for name, value in meta.items() if value != ""}  # Stripe drops empty values
             return self._idempotent(key, fingerprint, lambda: self._create(amount, code, kept))
@@ -236,9 +234,7 @@ class InMemoryPaymentGateway:
             check_id(intent_id, "pi_")
             amount = check_amount(amount)
             key = check_idempotency_key(idempotency_key)
-            return self._idempotent(
-                key, ("refund", intent_id, amount), lambda: self._refund(intent_id, amount, key)
-            )
+            return self._idempotent(key, ("refund", intent_id, amount), lambda: self._refund(intent_id, amount, key))
 
     def parse_webhook(self, payload: bytes, signature_header: str | None) -> WebhookEvent:
         verify_signature(payload, signature_header, self.webhook_secret, now=self._clock())
@@ -289,13 +285,9 @@ class InMemoryPaymentGateway:
 
     def sign(self, payload: bytes, timestamp: int | None = None) -> str:
         """A ``Stripe-Signature`` header for ``payload`` made with this gateway's secret."""
-        return sign_payload(
-            payload, self.webhook_secret, int(self._clock()) if timestamp is None else timestamp
-        )
+        return sign_payload(payload, self.webhook_secret, int(self._clock()) if timestamp is None else timestamp)
 
-    def signed_event(
-        self, event: Mapping[str, Any] | str, *, timestamp: int | None = None
-    ) -> tuple[bytes, str]:
+    def signed_event(self, event: Mapping[str, Any] | str, *, timestamp: int | None = None) -> tuple[bytes, str]:
         """``(body, Stripe-Signature)`` for a recorded event (by id) or any event document."""
         if isinstance(event, str):
             with self._lock:
@@ -423,12 +415,9 @@ class InMemoryPaymentGateway:
             )
         if amount > remaining:
             raise PaymentProviderError(
-                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({remaining}) "
-                "(amount_too_large)"
+                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({remaining}) (amount_too_large)"
             )
-        refund = RefundResult(
-            id=self._new_id("re"), status="succeeded", amount=amount, payment_intent=intent_id
-        )
+        refund = RefundResult(id=self._new_id("re"), status="succeeded", amount=amount, payment_intent=intent_id)
         intent.amount_refunded += amount
         intent.refunds.append(refund.id)
         self._refunds[refund.id] = refund

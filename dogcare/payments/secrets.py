@@ -58,9 +58,7 @@ def load_stripe_keys(settings: Settings) -> StripeKeys:
         return _from_secrets_manager(settings.stripe_secret_name)
     if settings.stripe_secret_key or settings.stripe_webhook_secret:
         if not (settings.stripe_secret_key and settings.stripe_webhook_secret):
-            missing = (
-                "DOGCARE_STRIPE_WEBHOOK_SECRET" if settings.stripe_secret_key else "DOGCARE_STRIPE_SECRET_KEY"
-            )
+            missing = "DOGCARE_STRIPE_WEBHOOK_SECRET" if settings.stripe_secret_key else "DOGCARE_STRIPE_SECRET_KEY"
             raise PaymentProviderError(f"Stripe is half configured: {missing} is not set")
         return StripeKeys(settings.stripe_secret_key, settings.stripe_webhook_secret)
     path = settings.home / LOCAL_KEYS_FILE

@@ -125,7 +125,12 @@ class BookingRepository(Repository):
             params["service_type"] = service_type
             variant = "service"
         items, next_cursor = self._query(
-            DAY_ROSTER, self.models.BookingDay, scope="admin", params=params, limit=limit, cursor=cursor,
+            DAY_ROSTER,
+            self.models.BookingDay,
+            scope="admin",
+            params=params,
+            limit=limit,
+            cursor=cursor,
             variant=variant,
         )
         entries = [
@@ -259,7 +264,12 @@ class BookingRepository(Repository):
         )
 
     def _schedule_update(
-        self, tx: Tx, schedule: Schedule, now: datetime, put: Booking | None = None, drop: str | None = None,
+        self,
+        tx: Tx,
+        schedule: Schedule,
+        now: datetime,
+        put: Booking | None = None,
+        drop: str | None = None,
         check_rev: bool = True,
     ) -> None:
         m = self.models.DogSchedule
@@ -303,7 +313,13 @@ class BookingRepository(Repository):
             tx.update("pending_release", item, [m.used.add(-1)], m.used >= 1)
 
     def create(
-        self, booking: Booking, dog_name: str, schedule: Schedule, plan: Stayplan, daily_limit: int, pending_cap: int,
+        self,
+        booking: Booking,
+        dog_name: str,
+        schedule: Schedule,
+        plan: Stayplan,
+        daily_limit: int,
+        pending_cap: int,
         now: datetime,
     ) -> Booking:
         if daily_limit <= 0:
@@ -336,8 +352,15 @@ class BookingRepository(Repository):
             raise ConcurrentUpdate(f"the change could not be applied ({', '.join(failed)})") from exc
 
     def reschedule(
-        self, current: Booking, changed: Booking, dog_name: str, schedule: Schedule, old: Stayplan, new: Stayplan,
-        daily_limit: int, now: datetime,
+        self,
+        current: Booking,
+        changed: Booking,
+        dog_name: str,
+        schedule: Schedule,
+        old: Stayplan,
+        new: Stayplan,
+        daily_limit: int,
+        now: datetime,
     ) -> Booking:
         m = self.models
         item = self._item(changed)
@@ -367,8 +390,10 @@ class BookingRepository(Repository):
         tx.update(
             "booking",
             item,
-            [m.special_instructions.set(instructions) if instructions else m.special_instructions.remove(),
-             m.updated_at.set(iso(now))],
+            [
+                m.special_instructions.set(instructions) if instructions else m.special_instructions.remove(),
+                m.updated_at.set(iso(now)),
+            ],
             m.status.is_in("pending", "confirmed"),
         )
         try:

@@ -83,8 +83,12 @@ class PaymentRepository(Repository):
 
     def list_for_owner(self, owner_id: str, limit: int, cursor: str | None) -> Page[Payment]:
         items, next_cursor = self._query(
-            LIST_OWNER_PAYMENTS, self.models.Payment, scope=owner_id, params={"owner_id": owner_id},
-            limit=limit, cursor=cursor,
+            LIST_OWNER_PAYMENTS,
+            self.models.Payment,
+            scope=owner_id,
+            params={"owner_id": owner_id},
+            limit=limit,
+            cursor=cursor,
         )
         return Page([to_payment(i) for i in items], next_cursor)
 
@@ -163,4 +167,4 @@ class PaymentRepository(Repository):
             raise ConcurrentUpdate(f"the event could not be applied ({', '.join(exc.failed)})") from exc
 
 
-__all__ = ["AlreadyLinked", "Action", "EventAlreadyProcessed", "PaymentRepository", "to_payment"]
+__all__ = ["Action", "AlreadyLinked", "EventAlreadyProcessed", "PaymentRepository", "to_payment"]

@@ -37,7 +37,9 @@ class RateLimiter:
                 actions=[
                     *stamp_actions(m),
                     m.used.add(1),
-                    m.expiration.set(datetime.fromtimestamp(window, now.tzinfo) + timedelta(seconds=2 * WINDOW_SECONDS)),
+                    m.expiration.set(
+                        datetime.fromtimestamp(window, now.tzinfo) + timedelta(seconds=2 * WINDOW_SECONDS)
+                    ),
                 ]
             )
         hits = int(item.used)

@@ -20,7 +20,14 @@ from dogcare.domain.model import ACTIVE_BOOKING_STATUSES, Booking, RosterEntry
 from dogcare.domain.pricing import PriceTable, quote
 from dogcare.domain.scheduling import Facility, check_times, overlaps, stay
 from dogcare.domain.vaccinations import lapses_before
-from dogcare.errors import ConcurrentUpdate, InvalidTransition, NotFound, OverlappingBooking, ValidationFailed, VersionMismatch
+from dogcare.errors import (
+    ConcurrentUpdate,
+    InvalidTransition,
+    NotFound,
+    OverlappingBooking,
+    ValidationFailed,
+    VersionMismatch,
+)
 from dogcare.repositories.base import Page
 from dogcare.repositories.bookings import BookingRepository, ScheduleChanged, Stayplan
 from dogcare.repositories.dogs import DogRepository, Schedule
@@ -74,8 +81,10 @@ class BookingService:
     def _check_schedule(self, schedule: Schedule, booking_id: str | None, start: datetime, end: datetime) -> None:
         for other_id, (other_start, other_end) in schedule.intervals.items():
             if other_id != booking_id and overlaps(start, end, other_start, other_end):
-                raise OverlappingBooking(f"the dog is already booked from {other_start:%Y-%m-%d %H:%M} "
-                                         f"to {other_end:%Y-%m-%d %H:%M} UTC ({other_id})")
+                raise OverlappingBooking(
+                    f"the dog is already booked from {other_start:%Y-%m-%d %H:%M} "
+                    f"to {other_end:%Y-%m-%d %H:%M} UTC ({other_id})"
+                )
 
     def _check_vaccinations(self, dog_item: object, end: datetime) -> None:
         dog = self.dogs.to_dog(dog_item)
@@ -175,8 +184,8 @@ class BookingService:
         check_times(current.service_type, start, end, now, self.policy.facility)
         old_plan = self._plan(current.service_type, current.start_time, current.end_time)
         new_plan = self._plan(current.service_type, start, end)
-        instructions = command.special_instructions if "special_instructions" in fields else (
-            current.special_instructions
+        instructions = (
+            command.special_instructions if "special_instructions" in fields else (current.special_instructions)
         )
         for _ in range(SCHEDULE_RETRIES):
             dog_item, schedule, configured = self.bookings.load_for_booking(current.dog_id, current.service_type)
@@ -203,8 +212,12 @@ class BookingService:
 
     def cancel(self, owner_id: str, booking_id: str) -> Booking:
         current = self.bookings.get_for_owner(owner_id, booking_id)
-        if current.status == "cancelled" and current.payment_id and self.settler is not None \
-                and self.settler.settlement_pending(current):
+        if (
+            current.status == "cancelled"
+            and current.payment_id
+            and self.settler is not None
+            and self.settler.settlement_pending(current)
+        ):
             # An earlier cancellation could not settle the payment: a repeated cancel retries that.
             self.settler.settle_cancellation(current, current)
             return current

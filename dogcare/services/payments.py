@@ -75,9 +75,7 @@ PAID_STATUSES = frozenset({"succeeded", "refund_pending", "partially_refunded", 
 # Booking statuses that can only be reached by paying.
 PAID_BOOKING_STATUSES = frozenset({"confirmed", "checked_in", "completed"})
 
-HANDLED_EVENTS = frozenset(
-    {EVENT_INTENT_SUCCEEDED, EVENT_INTENT_FAILED, EVENT_INTENT_CANCELED, EVENT_CHARGE_REFUNDED}
-)
+HANDLED_EVENTS = frozenset({EVENT_INTENT_SUCCEEDED, EVENT_INTENT_FAILED, EVENT_INTENT_CANCELED, EVENT_CHARGE_REFUNDED})
 
 # Webhook outcomes (the word the webhook acknowledgement carries).
 APPLIED = "applied"  # our records changed
@@ -435,9 +433,7 @@ class PaymentService:
             except PaymentProviderError as exc:
                 # A refusal will not change by delivering the event again: the event is applied;
                 # the settlement stays pending for the next cancel request (or a person) to finish.
-                logger.error(
-                    "settling cancelled booking %s after webhook %s failed: %s", booking.id, event.id, exc
-                )
+                logger.error("settling cancelled booking %s after webhook %s failed: %s", booking.id, event.id, exc)
         return outcome
 
     def _apply(self, event: WebhookEvent) -> tuple[str, Payment | None, Booking | None]:
@@ -452,9 +448,7 @@ class PaymentService:
             except NotFound:
                 payment = None
         if payment is None:
-            logger.warning(
-                "webhook %s (%s) is not about a payment of ours: not applied", event.id, event.type
-            )
+            logger.warning("webhook %s (%s) is not about a payment of ours: not applied", event.id, event.type)
             return self._mark(event, UNMATCHED), None, None
 
         intent_id = data.get("id") if event.type.startswith("payment_intent.") else data.get("payment_intent")
@@ -572,9 +566,7 @@ class PaymentService:
                 # Paid after (or while) the booking was cancelled: all of it goes back.
                 changed = replace(changed, refund_due=changed.amount.amount)
             elif booking.status not in PAID_BOOKING_STATUSES:
-                logger.error(
-                    "payment %s succeeded for booking %s in status %s", payment.id, booking.id, booking.status
-                )
+                logger.error("payment %s succeeded for booking %s in status %s", payment.id, booking.id, booking.status)
         if event_type == EVENT_CHARGE_REFUNDED:
             refunded = int(data.get("amount_refunded") or 0)
             changed = replace(changed, amount_refunded=max(changed.amount_refunded, refunded))

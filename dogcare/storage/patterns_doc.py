@@ -121,9 +121,7 @@ class ConstrainedWrite:
         return sum(self._times(a, units, optional) for a in self.actions)
 
     def wcu(self, units: Mapping[str, int], optional: bool = True) -> int:
-        return sum(
-            self._times(a, units, optional) * transactional_wcu(ITEM_BYTES[a.entity]) for a in self.actions
-        )
+        return sum(self._times(a, units, optional) * transactional_wcu(ITEM_BYTES[a.entity]) for a in self.actions)
 
     @staticmethod
     def _times(action: TxAction, units: Mapping[str, int], optional: bool) -> int:
@@ -162,9 +160,7 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         "OwnerRepository.update",
         ("PUT /owners/profile",),
         (
-            TxAction(
-                "Delete", "email_guard", "EMAIL#{old_email} / #UNIQUE", "owner_id = :me", when="email changes"
-            ),
+            TxAction("Delete", "email_guard", "EMAIL#{old_email} / #UNIQUE", "owner_id = :me", when="email changes"),
             TxAction(
                 "Put",
                 "email_guard",
@@ -212,9 +208,7 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         (
             TxAction("Put", "booking", _BOOKING, "attribute_not_exists(pk)"),
             TxAction("Put", "booking_day", _DAY, "none", per="roster day"),
-            TxAction(
-                "Update", "dog_schedule", _SCHEDULE, "rev = :read_rev (no overlap was seen at that revision)"
-            ),
+            TxAction("Update", "dog_schedule", _SCHEDULE, "rev = :read_rev (no overlap was seen at that revision)"),
             TxAction(
                 "Update",
                 "capacity_counter",
@@ -314,8 +308,7 @@ WRITES: tuple[ConstrainedWrite, ...] = (
     ),
     ConstrainedWrite(
         "cancel_booking",
-        "Cancelled: every place, the dog's time, the roster entries and the pending slot are released "
-        "at once.",
+        "Cancelled: every place, the dog's time, the roster entries and the pending slot are released at once.",
         "BookingRepository.transition (target cancelled)",
         ("DELETE /bookings/{id}",),
         (
@@ -371,13 +364,10 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         "PaymentRepository.add_event_marker + add_payment_update",
         ("POST /payments/webhook",),
         (
-            TxAction(
-                "Put", "provider_event", "PROVIDER_EVENT#{event_id} / #PROCESSED", "attribute_not_exists(pk)"
-            ),
+            TxAction("Put", "provider_event", "PROVIDER_EVENT#{event_id} / #PROCESSED", "attribute_not_exists(pk)"),
             TxAction("Put", "payment", "PAYMENT#{payment_id} / #PROFILE", _VERSION),
         ),
-        note="When the event confirms or cancels the booking, that transition's actions join this "
-        "transaction.",
+        note="When the event confirms or cancels the booking, that transition's actions join this transaction.",
     ),
 )
 WRITES_BY_NAME = {w.name: w for w in WRITES}
@@ -600,9 +590,7 @@ def render(prefix: str = DEFAULT_PREFIX) -> str:
     ]
     for logical in LOGICAL_TABLES:
         indexes = ", ".join(f"`{i.name}`" for i in four.indexes_of(logical))
-        out.append(
-            f"| `{logical}` | `{single.table_name(logical)}` | `{four.table_name(logical)}` | {indexes} |"
-        )
+        out.append(f"| `{logical}` | `{single.table_name(logical)}` | `{four.table_name(logical)}` | {indexes} |")
     out += [
         "",
         f"The single table `{single.table_name('owners')}` carries all three indexes: "
@@ -650,21 +638,15 @@ def render(prefix: str = DEFAULT_PREFIX) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Generate docs/access-patterns.md from the access-pattern registry."
-    )
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if the document differs from the registry"
-    )
+    parser = argparse.ArgumentParser(description="Generate docs/access-patterns.md from the access-pattern registry.")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the document differs from the registry")
     parser.add_argument("--output", type=Path, default=DOC_PATH, help="where the document lives")
     args = parser.parse_args(argv)
     text = render()
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
         if current != text:
-            print(
-                f"{args.output} is out of date: run python -m dogcare.storage.patterns_doc", file=sys.stderr
-            )
+            print(f"{args.output} is out of date: run python -m dogcare.storage.patterns_doc", file=sys.stderr)
             return 1
         print(f"{args.output} is up to date")
         return 0

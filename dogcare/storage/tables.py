@@ -6,6 +6,7 @@ projections, billing mode and the TTL attribute of every table of a layout.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from dogcare.storage.layout import TTL_ATTRIBUTE
@@ -79,7 +80,5 @@ def describe_tables(store: Store) -> list[dict[str, Any]]:
 def delete_tables(store: Store) -> None:
     client = store.client
     for name in table_definitions(store):
-        try:
+        with contextlib.suppress(client.exceptions.ResourceNotFoundException):
             client.delete_table(TableName=name)
-        except client.exceptions.ResourceNotFoundException:
-            pass

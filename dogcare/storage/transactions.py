@@ -76,7 +76,9 @@ class Tx:
         except TransactWriteError as exc:
             reasons = exc.cancellation_reasons or []
             codes = [r.code if r is not None else None for r in reasons]
-            failed = [label for label, code in zip(self.labels(), codes, strict=False) if code == "ConditionalCheckFailed"]
+            failed = [
+                label for label, code in zip(self.labels(), codes, strict=False) if code == "ConditionalCheckFailed"
+            ]
             if failed:
                 raise TransactionFailed(failed, codes) from exc
             raise
