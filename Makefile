@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n 2
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 
-.PHONY: serve test install browser lint typecheck docs check-docs bench clean
+.PHONY: serve test install browser lint typecheck docs check-docs bench clean check-deploy
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "dogcare needs Python 3.11"'
@@ -53,5 +53,21 @@ docs: install
 bench: install
 	$(BIN)/python -m benchmarks
 
+## check-deploy: `sam validate --lint` and `sam build` of template.yaml (no AWS account needed),
+## then import every built function from its package and the dependencies layer alone.
+## AWS SAM CLI pins its own boto3/pydantic, so it lives in a virtualenv of its own.
+SAM_VENV := .tools/sam-venv
+SAM := $(SAM_VENV)/bin/sam
+SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_EC2_METADATA_DISABLED=true
+
+$(SAM):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'aws-sam-cli>=1.150,<2'
+
+check-deploy: $(SAM)
+	$(SAM_ENV) $(SAM) validate --lint --template template.yaml --region us-east-1
+	$(SAM_ENV) $(SAM) build --build-in-source --template template.yaml --region us-east-1
+	$(PYTHON) deploy/check_build.py .aws-sam/build
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .dogcare
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .dogcare .aws-sam

@@ -117,7 +117,14 @@ def build_gateway(settings: Settings) -> PaymentGateway:
         raise
     if cached is not None and cached[0] == keys:
         return cached[1]
-    gateway = StripeGateway(keys.secret_key, keys.webhook_secret, api_base=settings.stripe_api_base)
+    # Two attempts of 8 s fit inside a function's 29 s budget with room for DynamoDB.
+    gateway = StripeGateway(
+        keys.secret_key,
+        keys.webhook_secret,
+        api_base=settings.stripe_api_base,
+        timeout_seconds=8,
+        max_network_retries=1,
+    )
     with _lock:
         _gateways[settings] = (keys, gateway)
     return gateway

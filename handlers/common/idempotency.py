@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from dogcare.errors import Conflict, FieldError, ValidationFailed
@@ -39,7 +39,7 @@ class KeyInFlight(Conflict):
     title = "Request in progress"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _runner(function_name: str, logical: LogicalTable) -> tuple[Callable[..., dict[str, Any]], Any]:
     import boto3
     from aws_lambda_powertools.utilities.idempotency import (

@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from typing import IO, Any, cast
@@ -46,6 +47,8 @@ logger = Logger(stream=cast("IO[str]", _Stdout()))
 logging.getLogger("dogcare")
 copy_config_to_registered_loggers(source_logger=logger, include={"dogcare"})
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Dogcare"))
+# Most requests count no business metric: an empty flush is normal, not worth a warning each time.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 # Patch only botocore: it is the one client library our functions use on the request path.
 tracer = Tracer(patch_modules=("botocore",))
 

@@ -1,0 +1,589 @@
+"""template.yaml against the code: it must deploy what the code serves, stores and reads.
+
+- cfn-lint finds nothing;
+- every route the functions serve is an API event of that function, and nothing else is;
+  every path's CORS preflight goes, unauthenticated, to its function, which answers it;
+- the tables of both layouts are exactly ``table_definitions`` (keys, indexes, projections,
+  billing, TTL), with point-in-time recovery, and deletion protection in prod;
+- each function's role allows exactly the DynamoDB actions, tables and indexes of
+  ``handlers.registry.PERMISSIONS`` and the secrets of ``SECRETS``, and no ``*`` resource but
+  X-Ray's;
+- every ``Ref``/``GetAtt``/``Sub`` variable and condition exists;
+- every setting the code needs in AWS is in the functions' environment, and each is one the
+  code reads;
+- runtime, memory and timeout; the gateway's own errors are problem documents; the dashboard's
+  business metrics are the ones the handlers emit; samconfig's stages fit the parameters.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import re
+import tomllib
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dogcare.settings import Settings
+from dogcare.storage.layout import LOGICAL_TABLES, TableLayout
+from dogcare.storage.store import Store
+from dogcare.storage.tables import table_definitions
+from handlers.registry import AUTHORIZER_FUNCTION, FUNCTIONS, PERMISSIONS, SECRETS, routes
+from tests.deploy import cfn
+
+ROOT = cfn.ROOT
+PREFIX = "dogcare-dev"  # the tables' prefix with the template's default stage
+LAYOUTS = ("single", "four")
+ALL_FUNCTIONS = {**FUNCTIONS, AUTHORIZER_FUNCTION[0]: AUTHORIZER_FUNCTION[1]}
+XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+MAX_TIMEOUT = 29  # API Gateway's integration timeout
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return cfn.load()
+
+
+def deployed(template: dict[str, Any], **parameters: str) -> cfn.Evaluated:
+    return cfn.Evaluated(template, **parameters)
+
+
+def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: body for name, body in template["Resources"].items() if body["Type"] == kind}
+
+
+def function_properties(ev: cfn.Evaluated, name: str) -> dict[str, Any]:
+    """A function's properties with the template's Globals merged in, the way SAM does."""
+    merged: dict[str, Any] = dict(ev.value(ev.template.get("Globals", {}).get("Function", {})))
+    own = ev.properties(name)
+    for key, value in own.items():
+        if key == "Environment":
+            variables = {**merged.get("Environment", {}).get("Variables", {}), **value.get("Variables", {})}
+            merged["Environment"] = {"Variables": variables}
+        elif key == "Layers":
+            merged["Layers"] = [*merged.get("Layers", []), *value]
+        else:
+            merged[key] = value
+    return merged
+
+
+# --- cfn-lint ------------------------------------------------------------------------------------
+
+
+def test_cfn_lint_finds_nothing() -> None:
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(cfn.TEMPLATE.read_text(encoding="utf-8"), config=ManualArgs(regions=["us-east-1"]))
+    assert [str(m) for m in matches] == []
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+def template_routes(template: dict[str, Any], method: str | None = None) -> set[tuple[str, str, str, bool]]:
+    """(method, path, function, public) of every API event; OPTIONS (preflights) only if asked."""
+    found = set()
+    for name, body in of_type(template, "AWS::Serverless::Function").items():
+        for event in body["Properties"].get("Events", {}).values():
+            if event["Type"] != "Api":
+                continue
+            props = event["Properties"]
+            assert props["RestApiId"] == {"Ref": "DogcareApi"}, f"{name}: every route is on the one API"
+            public = props.get("Auth", {}).get("Authorizer") == "NONE"
+            event_method = props["Method"].upper()
+            if (method is None and event_method != "OPTIONS") or event_method == method:
+                found.add((event_method, props["Path"], name, public))
+    return found
+
+
+def test_every_route_is_served_by_its_function_and_nothing_else(template: dict[str, Any]) -> None:
+    served = {(r.method, r.path, r.function, r.public) for r in routes()}
+    deployed_routes = template_routes(template)
+    assert deployed_routes - served == set(), "routes in the template that no function serves"
+    assert served - deployed_routes == set(), "routes the functions serve that the template lacks"
+
+
+def test_only_the_public_routes_skip_the_authorizer(template: dict[str, Any]) -> None:
+    api = template["Resources"]["DogcareApi"]["Properties"]
+    auth = api["Auth"]
+    authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
+    assert authorizer["FunctionPayloadType"] == "REQUEST"
+    assert authorizer["FunctionArn"] == {"Fn::GetAtt": [AUTHORIZER_FUNCTION[0], "Arn"]}
+    assert authorizer["Identity"]["Headers"] == ["Authorization"]
+    assert 0 < authorizer["Identity"]["ReauthorizeEvery"] <= 3600
+    assert auth["AddDefaultAuthorizerToCorsPreflight"] is False
+    public = {(m, p) for m, p, _, is_public in template_routes(template) if is_public}
+    assert public == {(r.method, r.path) for r in routes() if r.public}
+
+
+def test_every_path_s_preflight_goes_unauthenticated_to_its_function(template: dict[str, Any]) -> None:
+    # The functions answer CORS themselves (for every configured origin); a gateway-made
+    # preflight could name only one origin and would not match what they answer.
+    assert "Cors" not in template["Resources"]["DogcareApi"]["Properties"]
+    expected = {("OPTIONS", r.path, r.function, True) for r in routes()}
+    assert template_routes(template, "OPTIONS") == expected
+
+
+def test_the_functions_answer_their_preflights(lambda_env: Any) -> None:
+    from tests.deploy.conftest import api_event, invoke
+
+    origin = "https://staff.example.com"  # the second configured origin: each is answered for itself
+    for route in routes():
+        headers = {
+            "Origin": origin,
+            "Access-Control-Request-Method": route.method,
+            "Access-Control-Request-Headers": "authorization,content-type",
+        }
+        response = invoke(route.function, api_event("OPTIONS", route.path, headers=headers))
+        assert response["statusCode"] in (200, 204), (route.path, response)
+        answered = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+        for key, values in (response.get("multiValueHeaders") or {}).items():
+            answered.setdefault(key.lower(), ",".join(values))
+        assert answered.get("access-control-allow-origin") == origin, (route.path, answered)
+        assert route.method in answered.get("access-control-allow-methods", ""), (route.path, answered)
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def template_tables(ev: cfn.Evaluated) -> dict[str, dict[str, Any]]:
+    """The deployed tables, in the shape of ``table_definitions``."""
+    tables = {}
+    for name, body in ev.resources().items():
+        if body["Type"] != "AWS::DynamoDB::Table":
+            continue
+        p = ev.properties(name)
+        request: dict[str, Any] = {
+            "TableName": p["TableName"],
+            "AttributeDefinitions": sorted(p["AttributeDefinitions"], key=lambda a: a["AttributeName"]),
+            "KeySchema": sorted(p["KeySchema"], key=lambda k: k["KeyType"]),
+            "BillingMode": p["BillingMode"],
+        }
+        ttl = p.get("TimeToLiveSpecification", {})
+        if ttl.get("Enabled") is True:
+            request["TimeToLiveAttribute"] = ttl["AttributeName"]
+        if p.get("GlobalSecondaryIndexes"):
+            request["GlobalSecondaryIndexes"] = sorted(
+                (
+                    {
+                        "IndexName": g["IndexName"],
+                        "KeySchema": sorted(g["KeySchema"], key=lambda k: k["KeyType"]),
+                        "Projection": g["Projection"],
+                    }
+                    for g in p["GlobalSecondaryIndexes"]
+                ),
+                key=lambda g: g["IndexName"],
+            )
+        tables[p["TableName"]] = request
+    return tables
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_tables_are_the_models_tables(template: dict[str, Any], layout: str) -> None:
+    expected = table_definitions(Store(Settings(table_layout=layout, table_prefix=PREFIX)))  # type: ignore[arg-type]
+    assert template_tables(deployed(template, TableLayout=layout)) == expected
+
+
+@pytest.mark.parametrize("stage", ["dev", "staging", "prod"])
+def test_tables_are_recoverable_and_protected_in_prod(template: dict[str, Any], stage: str) -> None:
+    for layout in LAYOUTS:
+        ev = deployed(template, TableLayout=layout, Stage=stage)
+        for name, body in ev.resources().items():
+            if body["Type"] != "AWS::DynamoDB::Table":
+                continue
+            p = ev.properties(name)
+            assert p["TableName"].startswith(f"dogcare-{stage}-")
+            assert p["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, name
+            assert p["DeletionProtectionEnabled"] is (stage == "prod"), name
+
+
+# --- permissions ---------------------------------------------------------------------------------
+
+Grants = dict[tuple[str, str | None], set[str]]  # (table, index or None) -> IAM actions
+
+
+def expected_grants(function: str, layout: str) -> Grants:
+    tables = TableLayout(layout, PREFIX)  # type: ignore[arg-type]
+    grants: Grants = defaultdict(set)
+    for logical, access in PERMISSIONS.get(function, {}).items():
+        table = tables.table_name(logical)
+        if access.actions:
+            grants[(table, None)] |= set(access.actions)
+        indexes = {spec.name for spec in tables.indexes_of(logical)}
+        for index in access.query_indexes:
+            assert index in indexes, f"{function} queries {index}, which {logical} lacks in the {layout} layout"
+            grants[(table, index)].add("dynamodb:Query")
+    return dict(grants)
+
+
+_TABLE_ARN = re.compile(
+    r"^arn:aws:dynamodb:us-east-1:123456789012:table/([A-Za-z0-9._-]+)(?:/index/([A-Za-z0-9._-]+))?$"
+)
+
+
+def role_statements(ev: cfn.Evaluated, function: str) -> list[dict[str, Any]]:
+    role = function_properties(ev, function)["Role"]
+    match = re.fullmatch(r"getatt:(\w+)\.Arn", role)
+    assert match, f"{function} uses a role of its own, defined in the template"
+    body = ev.properties(match.group(1))
+    assert "ManagedPolicyArns" not in body, f"{function}: managed policies are not least privilege"
+    statements = []
+    for policy in body["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            statements.append({"actions": set(actions), "resources": resources})
+    return statements
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("function", sorted(ALL_FUNCTIONS))
+def test_each_role_allows_exactly_what_its_function_does(template: dict[str, Any], layout: str, function: str) -> None:
+    ev = deployed(template, TableLayout=layout)
+    granted: Grants = defaultdict(set)
+    secrets: set[str] = set()
+    logs: set[str] = set()
+    for statement in role_statements(ev, function):
+        actions, resources = statement["actions"], statement["resources"]
+        assert not any("*" in action for action in actions), f"{function}: wildcard action {actions}"
+        if "*" in resources:
+            assert resources == ["*"], f"{function}: '*' mixed with other resources"
+            assert actions == XRAY_ACTIONS, f"{function}: '*' only for X-Ray, got {actions}"
+            continue
+        services = {action.split(":")[0] for action in actions}
+        assert len(services) == 1, f"{function}: one service per statement, got {services}"
+        service = services.pop()
+        for resource in resources:
+            if service == "dynamodb":
+                match = _TABLE_ARN.match(resource)
+                assert match, f"{function}: not a table or index ARN: {resource}"
+                granted[(match.group(1), match.group(2))] |= actions
+            elif service == "secretsmanager":
+                assert actions == {"secretsmanager:GetSecretValue"}
+                secrets.add(resource.removeprefix("ref:"))
+            elif service == "logs":
+                assert actions == {"logs:CreateLogStream", "logs:PutLogEvents"}
+                logs.add(resource)
+            else:
+                raise AssertionError(f"{function}: unexpected {service} statement {actions}")
+    assert dict(granted) == expected_grants(function, layout)
+    assert secrets == set(SECRETS.get(function, ()))
+    # Logs go only to the function's own log group, which is named after the function.
+    name = function_properties(ev, function)["FunctionName"]
+    groups = {
+        f"getatt:{group}.Arn"
+        for group, body in ev.resources().items()
+        if body["Type"] == "AWS::Logs::LogGroup" and ev.properties(group)["LogGroupName"] == f"/aws/lambda/{name}"
+    }
+    assert len(groups) == 1
+    assert logs == groups
+
+
+def test_the_declared_permissions_name_real_tables_and_functions() -> None:
+    assert set(PERMISSIONS) == set(FUNCTIONS)
+    for function, tables in PERMISSIONS.items():
+        assert set(tables) <= set(LOGICAL_TABLES), function
+        # Every API function counts its callers' requests in the owners table.
+        assert "dynamodb:UpdateItem" in tables["owners"].actions, function
+    assert set(SECRETS) <= set(FUNCTIONS)
+
+
+# --- references ----------------------------------------------------------------------------------
+
+
+def test_every_reference_resolves(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    known = set(template["Parameters"]) | set(resources) | set(cfn.PSEUDO) | {cfn.NO_VALUE}
+    conditions = set(template["Conditions"])
+
+    def check_name(name: str, where: str) -> None:
+        if name in known:
+            return
+        base, _, suffix = name.partition(".")
+        if base in resources and suffix:
+            kind = resources[base]["Type"]
+            if suffix in cfn.SAM_REF_SUFFIXES.get(kind, set()) or where == "GetAtt":
+                return
+        raise AssertionError(f"{where} {name!r} is neither a parameter, a resource nor a pseudo parameter")
+
+    for node in cfn.walk(template):
+        found = cfn.intrinsic(node)
+        if found is None:
+            continue
+        key, argument = found
+        if key == "Ref":
+            check_name(argument, "Ref")
+        elif key == "Fn::GetAtt":
+            assert argument[0] in resources, f"GetAtt of unknown resource {argument[0]!r}"
+        elif key == "Fn::Sub":
+            text, local = cfn.sub_parts(argument)
+            for variable in cfn.sub_variables(text):
+                if variable not in local:
+                    check_name(variable, "GetAtt" if "." in variable else "Sub")
+        elif key == "Fn::If":
+            assert argument[0] in conditions, f"unknown condition {argument[0]!r}"
+        elif key == "Condition":
+            assert argument in conditions, f"unknown condition {argument!r}"
+    for name, body in resources.items():
+        if "Condition" in body:
+            assert body["Condition"] in conditions, f"{name}: unknown condition"
+        for dependency in [body["DependsOn"]] if isinstance(body.get("DependsOn"), str) else body.get("DependsOn", []):
+            assert dependency in resources, f"{name} depends on unknown {dependency!r}"
+
+
+# --- functions -----------------------------------------------------------------------------------
+
+
+def test_the_functions_are_the_code_s_functions(template: dict[str, Any]) -> None:
+    ev = deployed(template)
+    assert set(of_type(template, "AWS::Serverless::Function")) == set(ALL_FUNCTIONS)
+    for function, module in ALL_FUNCTIONS.items():
+        p = function_properties(ev, function)
+        assert p["Handler"] == f"{module}.lambda_handler"
+        assert callable(importlib.import_module(module).lambda_handler)
+        assert p["Runtime"] == "python3.11"
+        assert p["MemorySize"] == 512
+        assert 1 <= p["Timeout"] <= MAX_TIMEOUT, f"{function}: a request may not outlive API Gateway's 29 s"
+        assert p["Tracing"] == "Active"
+        assert p["FunctionName"] == f"dogcare-dev-{function.removesuffix('Function').lower()}"
+        assert p["Layers"] == ["ref:DependenciesLayer"]
+        metadata = template["Resources"][function]["Metadata"]
+        assert metadata["BuildMethod"] == "makefile"
+        assert metadata["ContextPath"] == "deploy"
+    makefile = (ROOT / "deploy" / "Makefile").read_text(encoding="utf-8")
+    for name in [*ALL_FUNCTIONS, "DependenciesLayer"]:
+        assert name in makefile, f"deploy/Makefile has no build-{name} target"
+
+
+def test_every_function_logs_to_a_group_with_retention(template: dict[str, Any]) -> None:
+    ev = deployed(template)
+    groups = {
+        ev.properties(name)["LogGroupName"]: ev.properties(name) for name in of_type(template, "AWS::Logs::LogGroup")
+    }
+    for function in ALL_FUNCTIONS:
+        group = groups[f"/aws/lambda/{function_properties(ev, function)['FunctionName']}"]
+        assert int(group["RetentionInDays"]) > 0
+    access_log = ev.properties("DogcareApi")["AccessLogSetting"]["DestinationArn"]
+    assert access_log == "getatt:ApiAccessLogGroup.Arn"
+    assert int(ev.properties("ApiAccessLogGroup")["RetentionInDays"]) > 0
+
+
+def settings_names() -> set[str]:
+    return set(re.findall(r'"(DOGCARE_[A-Z_]+)"', inspect.getsource(Settings.from_env)))
+
+
+# In AWS these must be set: there is no local state folder, no local issuer and no fake Stripe.
+REQUIRED_EVERYWHERE = {"DOGCARE_TABLE_LAYOUT", "DOGCARE_TABLE_PREFIX"}
+REQUIRED_FOR_API = {
+    "DOGCARE_CURSOR_SECRET",
+    "DOGCARE_CORS_ORIGINS",
+    "DOGCARE_RATE_LIMIT_PER_MINUTE",
+    "DOGCARE_TIMEZONE",
+}
+REQUIRED = {
+    AUTHORIZER_FUNCTION[0]: {
+        "DOGCARE_AUTH_ISSUER",
+        "DOGCARE_AUTH_AUDIENCE",
+        "DOGCARE_AUTH_JWKS_URL",
+        "DOGCARE_AUTH_TOKEN_USE",
+    },
+    # the functions that call Stripe
+    **{function: {"DOGCARE_STRIPE_SECRET_NAME"} for function in SECRETS},
+}
+# Local-only settings, or secrets that must come from Secrets Manager rather than plain text.
+FORBIDDEN = {
+    "DOGCARE_DYNAMODB_ENDPOINT",
+    "DOGCARE_STRIPE_SECRET_KEY",
+    "DOGCARE_STRIPE_WEBHOOK_SECRET",
+    "DOGCARE_STRIPE_API_BASE",
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_functions_get_every_setting_they_need(
+    template: dict[str, Any], layout: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readable = settings_names()
+    assert {"DOGCARE_TABLE_LAYOUT", "DOGCARE_CURSOR_SECRET", "DOGCARE_STRIPE_SECRET_NAME"} <= readable
+    ev = deployed(template, TableLayout=layout)
+    services = set()
+    for function in ALL_FUNCTIONS:
+        variables = {k: str(v) for k, v in function_properties(ev, function)["Environment"]["Variables"].items()}
+        ours = {name for name in variables if name.startswith("DOGCARE_")}
+        assert ours <= readable, f"{function}: set but never read: {sorted(ours - readable)}"
+        needed = REQUIRED_EVERYWHERE | REQUIRED.get(function, set())
+        if function in FUNCTIONS:
+            needed |= REQUIRED_FOR_API
+        assert needed <= ours, f"{function} lacks {sorted(needed - ours)}"
+        assert not ours & FORBIDDEN, f"{function} sets {sorted(ours & FORBIDDEN)}"
+        if function not in SECRETS:
+            assert "DOGCARE_STRIPE_SECRET_NAME" not in ours
+        else:
+            assert variables["DOGCARE_STRIPE_SECRET_NAME"] == "ref:StripeSecret"
+        assert variables["POWERTOOLS_METRICS_NAMESPACE"]
+        assert variables["POWERTOOLS_LOG_LEVEL"]
+        services.add(variables["POWERTOOLS_SERVICE_NAME"])
+        if "DOGCARE_CURSOR_SECRET" in variables:
+            assert variables["DOGCARE_CURSOR_SECRET"] == "{{resolve:secretsmanager:ref:CursorSecret:SecretString:key}}"
+        for name in list(os.environ):
+            if name.startswith("DOGCARE_"):
+                monkeypatch.delenv(name)
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        settings = Settings.from_env()  # the values parse
+        assert settings.table_layout == layout
+        assert settings.table_prefix == PREFIX
+        assert settings.cors_origins == tuple(ev.parameters["CorsAllowedOrigins"].split(","))
+    assert len(services) == len(ALL_FUNCTIONS), "each function has its own service name"
+
+
+def test_the_authorizer_trusts_the_user_pool(template: dict[str, Any]) -> None:
+    ev = deployed(template)
+    variables = function_properties(ev, AUTHORIZER_FUNCTION[0])["Environment"]["Variables"]
+    issuer = "https://cognito-idp.us-east-1.amazonaws.com/ref:UserPool"
+    assert variables["DOGCARE_AUTH_ISSUER"] == issuer
+    assert variables["DOGCARE_AUTH_JWKS_URL"] == f"{issuer}/.well-known/jwks.json"
+    assert variables["DOGCARE_AUTH_AUDIENCE"] == "ref:UserPoolClient"
+    assert variables["DOGCARE_AUTH_TOKEN_USE"] == "access"
+    group = ev.properties("AdminGroup")
+    from dogcare.auth.identity import ADMIN_GROUP
+
+    assert group["GroupName"] == ADMIN_GROUP
+    assert group["UserPoolId"] == "ref:UserPool"
+
+
+# --- the gateway's own answers -------------------------------------------------------------------
+
+
+def _fill_context(text: str) -> str:
+    text = text.replace("$context.error.messageString", '"a message"')
+    return re.sub(r"\$context\.[A-Za-z.]+", "1", text)
+
+
+def test_gateway_errors_are_problem_documents(template: dict[str, Any]) -> None:
+    responses = template["Resources"]["DogcareApi"]["Properties"]["GatewayResponses"]
+    assert {"UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    for kind, response in responses.items():
+        headers = response["ResponseParameters"]["Headers"]
+        assert headers["Content-Type"] == "'application/problem+json'", kind
+        assert "Access-Control-Allow-Origin" in headers, kind
+        document = json.loads(_fill_context(response["ResponseTemplates"]["application/json"]))
+        assert {"type", "title", "status", "detail"} <= set(document), kind
+        if "StatusCode" in response:
+            assert document["status"] == response["StatusCode"], kind
+        else:
+            assert kind == "DEFAULT_5XX"
+            assert document["status"] == 500
+    assert responses["UNAUTHORIZED"]["StatusCode"] == 401
+    assert responses["THROTTLED"]["StatusCode"] == 429
+
+
+def test_access_log_lines_are_json_with_the_request_id(template: dict[str, Any]) -> None:
+    api = template["Resources"]["DogcareApi"]["Properties"]
+    line = json.loads(_fill_context(api["AccessLogSetting"]["Format"]))
+    assert {"requestId", "status", "resourcePath", "responseLatency", "principalId"} <= set(line)
+    assert api["TracingEnabled"] is True
+    (settings,) = api["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] == {"Ref": "ThrottlingRateLimit"}
+    assert settings["ThrottlingBurstLimit"] == {"Ref": "ThrottlingBurstLimit"}
+
+
+# --- monitoring ----------------------------------------------------------------------------------
+
+BUSINESS = {"BookingsCreated", "PaymentsStarted", "WebhooksProcessed", "BookingsCancelled"}
+
+
+def emitted_metrics() -> dict[str, str]:
+    """Business metric -> the function whose handler emits it (``count("...")`` in its module)."""
+    found = {}
+    for function, module in FUNCTIONS.items():
+        source = inspect.getsource(importlib.import_module(module))
+        for name in re.findall(r'\bcount\("(\w+)"', source):
+            found[name] = function
+    return found
+
+
+def test_the_dashboard_shows_the_metrics_the_handlers_emit(template: dict[str, Any]) -> None:
+    ev = deployed(template)
+    body = json.loads(ev.properties("Dashboard")["DashboardBody"])
+    namespace = function_properties(ev, "BookingsFunction")["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
+    emitted = emitted_metrics()
+    shown = set()
+    for widget in body["widgets"]:
+        for metric in widget["properties"]["metrics"]:
+            if metric[0] != namespace:
+                continue
+            name, dimension, service = metric[1:4]
+            function = emitted.get(name)
+            assert function, f"the dashboard shows {name}, which no handler emits"
+            variables = function_properties(ev, function)["Environment"]["Variables"]
+            assert (dimension, service) == ("service", variables["POWERTOOLS_SERVICE_NAME"]), name
+            shown.add(name)
+    assert shown >= BUSINESS
+
+
+def test_alarms_notify_the_topic(template: dict[str, Any]) -> None:
+    alarms = of_type(template, "AWS::CloudWatch::Alarm")
+    assert {"Api5xxRateAlarm", "ApiLatencyP99Alarm", "LambdaThrottlesAlarm", "DynamoDbThrottlesAlarm"} <= set(alarms)
+    for name, body in alarms.items():
+        assert body["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
+    for layout in LAYOUTS:
+        ev = deployed(template, TableLayout=layout)
+        tables = set(TableLayout(layout, PREFIX).tables())  # type: ignore[arg-type]
+        watched = {
+            m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
+            for m in ev.properties("DynamoDbThrottlesAlarm")["Metrics"]
+            if "MetricStat" in m
+        }
+        assert watched == tables
+    functions = {
+        m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
+        for m in deployed(template).properties("LambdaThrottlesAlarm")["Metrics"]
+        if "MetricStat" in m
+    }
+    assert functions == {f"ref:{name}" for name in ALL_FUNCTIONS}
+
+
+def test_budgets_warn_and_limit(template: dict[str, Any]) -> None:
+    ev = deployed(template)
+    amounts = sorted(
+        float(ev.properties(name)["Budget"]["BudgetLimit"]["Amount"])
+        for name in of_type(template, "AWS::Budgets::Budget")
+    )
+    assert amounts == [50.0, 100.0]
+
+
+# --- samconfig -----------------------------------------------------------------------------------
+
+
+def test_samconfig_deploys_each_stage_with_valid_parameters(template: dict[str, Any]) -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    parameters = template["Parameters"]
+    for env, stage in (("default", "dev"), ("staging", "staging"), ("prod", "prod")):
+        deploy = config[env]["deploy"]["parameters"]
+        overrides = dict(item.split("=", 1) for item in deploy["parameter_overrides"].split())
+        assert overrides["Stage"] == stage
+        assert config[env]["global"]["parameters"]["stack_name"] == f"dogcare-{stage}"
+        assert config[env]["build"]["parameters"]["build_in_source"] is True
+        for name, value in overrides.items():
+            assert name in parameters, f"{env}: {name} is not a parameter"
+            allowed = parameters[name].get("AllowedValues")
+            if allowed is not None:
+                assert value in [str(v) for v in allowed], f"{env}: {name}={value}"
+            pattern = parameters[name].get("AllowedPattern")
+            if pattern is not None:
+                assert re.fullmatch(pattern, value), f"{env}: {name}={value}"
+        deployed(template, **overrides)  # evaluates
+
+
+def test_the_sam_build_output_is_not_committed() -> None:
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    assert ".aws-sam/" in ignored
+    assert ".tools/" in ignored
+    assert Path(ROOT / "deploy" / "Makefile").is_file()
