@@ -36,7 +36,7 @@ browser:
 	fi
 
 ## test: set up, then run the whole suite
-test: install browser
+test: install browser check-deploy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint:
