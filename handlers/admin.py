@@ -21,8 +21,12 @@ BookingId = Annotated[str, Path(min_length=1, max_length=64)]
 ServiceType = Literal["daycare", "boarding", "parking"]
 
 
-@router.get("/admin/bookings", summary="The day's roster", tags=["staff"],
-            responses=responses(200, PageView[RosterEntryView], 400, 403, 422))
+@router.get(
+    "/admin/bookings",
+    summary="The day's roster",
+    tags=["staff"],
+    responses=responses(200, PageView[RosterEntryView], 400, 403, 422),
+)
 def roster(
     day: Annotated[date, Query(alias="date", description="YYYY-MM-DD")],
     service_type: Annotated[ServiceType | None, Query()] = None,
@@ -34,31 +38,47 @@ def roster(
     return json_response(view)
 
 
-@router.post("/admin/bookings/<id>/check-in", summary="Check a dog in", tags=["staff"],
-             responses=responses(200, BookingView, 403, 404, 409))
+@router.post(
+    "/admin/bookings/<id>/check-in",
+    summary="Check a dog in",
+    tags=["staff"],
+    responses=responses(200, BookingView, 403, 404, 409),
+)
 def check_in(id: BookingId) -> Response[BookingView]:
     booking = runtime.dogcare().staff.check_in(identity(router), id)
     count("CheckIns")
     return json_response(BookingView.of(booking), 200, booking.version)
 
 
-@router.post("/admin/bookings/<id>/check-out", summary="Check a dog out", tags=["staff"],
-             responses=responses(200, BookingView, 403, 404, 409))
+@router.post(
+    "/admin/bookings/<id>/check-out",
+    summary="Check a dog out",
+    tags=["staff"],
+    responses=responses(200, BookingView, 403, 404, 409),
+)
 def check_out(id: BookingId) -> Response[BookingView]:
     booking = runtime.dogcare().staff.check_out(identity(router), id)
     count("CheckOuts")
     return json_response(BookingView.of(booking), 200, booking.version)
 
 
-@router.get("/admin/owners", summary="All owners, paginated", tags=["staff"],
-            responses=responses(200, PageView[OwnerView], 400, 403, 422))
+@router.get(
+    "/admin/owners",
+    summary="All owners, paginated",
+    tags=["staff"],
+    responses=responses(200, PageView[OwnerView], 400, 403, 422),
+)
 def owners(limit: Limit = 20, cursor: Cursor = None) -> Response[PageView[OwnerView]]:
     page = runtime.dogcare().staff.owners_page(identity(router), limit, cursor)
     return json_response(PageView[OwnerView](items=[OwnerView.of(o) for o in page.items], next_cursor=page.next_cursor))
 
 
-@router.put("/admin/capacity/<service_type>", summary="Set a service's daily capacity", tags=["staff"],
-            responses=responses(200, CapacityView, 403, 413, 415, 422))
+@router.put(
+    "/admin/capacity/<service_type>",
+    summary="Set a service's daily capacity",
+    tags=["staff"],
+    responses=responses(200, CapacityView, 403, 413, 415, 422),
+)
 def set_capacity(service_type: Annotated[ServiceType, Path()], body: CapacityUpdate) -> Response[CapacityView]:
     capacity = runtime.dogcare().staff.set_capacity(identity(router), service_type, body.daily_capacity)
     return json_response(CapacityView(**capacity))

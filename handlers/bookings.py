@@ -27,8 +27,12 @@ def _owner() -> str:
     return owner_id_for(identity(router).subject)
 
 
-@router.get("/bookings", summary="List the caller's bookings", tags=["bookings"],
-            responses=responses(200, PageView[BookingView], 400, 422))
+@router.get(
+    "/bookings",
+    summary="List the caller's bookings",
+    tags=["bookings"],
+    responses=responses(200, PageView[BookingView], 400, 422),
+)
 def list_bookings(
     limit: Limit = 20,
     cursor: Cursor = None,
@@ -43,8 +47,12 @@ def list_bookings(
     return json_response(view)
 
 
-@router.post("/bookings", summary="Book care for a dog (honours Idempotency-Key)", tags=["bookings"],
-             responses=responses(201, BookingView, 404, 409, 413, 415, 422))
+@router.post(
+    "/bookings",
+    summary="Book care for a dog (honours Idempotency-Key)",
+    tags=["bookings"],
+    responses=responses(201, BookingView, 404, 409, 413, 415, 422),
+)
 def create_booking(body: NewBooking) -> Response[BookingView]:
     owner = _owner()
 
@@ -58,22 +66,34 @@ def create_booking(body: NewBooking) -> Response[BookingView]:
     return json_response(BookingView.model_validate(result["view"]), 201, result["version"])
 
 
-@router.get("/bookings/<id>", summary="One of the caller's bookings", tags=["bookings"],
-            responses=responses(200, BookingView, 404))
+@router.get(
+    "/bookings/<id>",
+    summary="One of the caller's bookings",
+    tags=["bookings"],
+    responses=responses(200, BookingView, 404),
+)
 def get_booking(id: BookingId) -> Response[BookingView]:
     booking = runtime.dogcare().bookings.get(_owner(), id)
     return json_response(BookingView.of(booking), 200, booking.version)
 
 
-@router.put("/bookings/<id>", summary="Change times (while pending) or instructions (until check-in)",
-            tags=["bookings"], responses=responses(200, BookingView, 404, 409, 412, 413, 415, 422))
+@router.put(
+    "/bookings/<id>",
+    summary="Change times (while pending) or instructions (until check-in)",
+    tags=["bookings"],
+    responses=responses(200, BookingView, 404, 409, 412, 413, 415, 422),
+)
 def update_booking(id: BookingId, body: UpdateBooking) -> Response[BookingView]:
     booking = runtime.dogcare().bookings.update(_owner(), id, body, if_match(router))
     return json_response(BookingView.of(booking), 200, booking.version)
 
 
-@router.delete("/bookings/<id>", summary="Cancel a booking (it stays, with status cancelled)", tags=["bookings"],
-               responses=responses(200, BookingView, 404, 409, 502))
+@router.delete(
+    "/bookings/<id>",
+    summary="Cancel a booking (it stays, with status cancelled)",
+    tags=["bookings"],
+    responses=responses(200, BookingView, 404, 409, 502),
+)
 def cancel_booking(id: BookingId) -> Response[BookingView]:
     booking = runtime.dogcare().bookings.cancel(_owner(), id)
     count("BookingsCancelled")

@@ -24,8 +24,9 @@ def _owner() -> str:
     return owner_id_for(identity(router).subject)
 
 
-@router.get("/dogs", summary="List the caller's dogs", tags=["dogs"],
-            responses=responses(200, PageView[DogView], 400, 422))
+@router.get(
+    "/dogs", summary="List the caller's dogs", tags=["dogs"], responses=responses(200, PageView[DogView], 400, 422)
+)
 def list_dogs(limit: Limit = 20, cursor: Cursor = None) -> Response[PageView[DogView]]:
     page = runtime.dogcare().dogs.list(_owner(), limit, cursor)
     return json_response(PageView[DogView](items=[DogView.of(d) for d in page.items], next_cursor=page.next_cursor))
@@ -44,15 +45,20 @@ def get_dog(id: DogId) -> Response[DogView]:
     return json_response(DogView.of(dog), 200, dog.version)
 
 
-@router.put("/dogs/<id>", summary="Update a dog", tags=["dogs"],
-            responses=responses(200, DogView, 404, 412, 413, 415, 422))
+@router.put(
+    "/dogs/<id>", summary="Update a dog", tags=["dogs"], responses=responses(200, DogView, 404, 412, 413, 415, 422)
+)
 def update_dog(id: DogId, body: UpdateDog) -> Response[DogView]:
     dog = runtime.dogcare().dogs.update(_owner(), id, body, if_match(router))
     return json_response(DogView.of(dog), 200, dog.version)
 
 
-@router.delete("/dogs/<id>", summary="Remove a dog (not while it has active bookings)", tags=["dogs"],
-               responses=responses(204, None, 404, 409, 412))
+@router.delete(
+    "/dogs/<id>",
+    summary="Remove a dog (not while it has active bookings)",
+    tags=["dogs"],
+    responses=responses(204, None, 404, 409, 412),
+)
 def delete_dog(id: DogId) -> Response[None]:
     runtime.dogcare().dogs.delete(_owner(), id, if_match(router))
     return no_content()

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of the whole API, generated from the functions' resolvers.
 
-    python -m handlers.openapi            # write docs/openapi.json
-    python -m handlers.openapi --check    # exit 1 if the committed document drifted
+python -m handlers.openapi            # write docs/openapi.json
+python -m handlers.openapi --check    # exit 1 if the committed document drifted
 """
 
 from __future__ import annotations

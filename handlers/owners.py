@@ -15,23 +15,32 @@ from handlers.common.views import OwnerView
 router = Router()
 
 
-@router.post("/owners/register", summary="Register the caller as an owner", tags=["owners"],
-             responses=responses(201, OwnerView, 409, 413, 415, 422))
+@router.post(
+    "/owners/register",
+    summary="Register the caller as an owner",
+    tags=["owners"],
+    responses=responses(201, OwnerView, 409, 413, 415, 422),
+)
 def register(body: RegisterOwner) -> Response[OwnerView]:
     owner = runtime.dogcare().owners.register(identity(router).subject, body)
     count("OwnersRegistered")
     return json_response(OwnerView.of(owner), 201, owner.version)
 
 
-@router.get("/owners/profile", summary="The caller's owner profile", tags=["owners"],
-            responses=responses(200, OwnerView, 404))
+@router.get(
+    "/owners/profile", summary="The caller's owner profile", tags=["owners"], responses=responses(200, OwnerView, 404)
+)
 def profile() -> Response[OwnerView]:
     owner = runtime.dogcare().owners.profile(identity(router).subject)
     return json_response(OwnerView.of(owner), 200, owner.version)
 
 
-@router.put("/owners/profile", summary="Update the caller's owner profile", tags=["owners"],
-            responses=responses(200, OwnerView, 404, 409, 412, 413, 415, 422))
+@router.put(
+    "/owners/profile",
+    summary="Update the caller's owner profile",
+    tags=["owners"],
+    responses=responses(200, OwnerView, 404, 409, 412, 413, 415, 422),
+)
 def update_profile(body: UpdateOwner) -> Response[OwnerView]:
     owner = runtime.dogcare().owners.update_profile(identity(router).subject, body, if_match(router))
     return json_response(OwnerView.of(owner), 200, owner.version)

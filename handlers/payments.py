@@ -27,31 +27,46 @@ class WebhookAck(BaseModel):
     outcome: str
 
 
-@router.post("/payments", summary="Pay for a pending booking (honours Idempotency-Key)", tags=["payments"],
-             responses=responses(201, PaymentView, 404, 409, 413, 415, 422, 502))
+@router.post(
+    "/payments",
+    summary="Pay for a pending booking (honours Idempotency-Key)",
+    tags=["payments"],
+    responses=responses(201, PaymentView, 404, 409, 413, 415, 422, 502),
+)
 def create_payment(body: NewPayment) -> Response[PaymentView]:
     owner = owner_id_for(identity(router).subject)
 
     def pay() -> dict:
         payment = runtime.dogcare().payments.create(owner, body)
         count("PaymentsStarted")
-        return {"view": PaymentView.of(payment, include_secret=True).model_dump(mode="json"),
-                "version": payment.version}
+        return {
+            "view": PaymentView.of(payment, include_secret=True).model_dump(mode="json"),
+            "version": payment.version,
+        }
 
     key = router.current_event.headers.get("Idempotency-Key")
     result = idempotent("payments", "payments", owner, key, body.model_dump(mode="json"), pay)
     return json_response(PaymentView.model_validate(result["view"]), 201, result["version"])
 
 
-@router.get("/payments/<id>", summary="One of the caller's payments", tags=["payments"],
-            responses=responses(200, PaymentView, 404))
+@router.get(
+    "/payments/<id>",
+    summary="One of the caller's payments",
+    tags=["payments"],
+    responses=responses(200, PaymentView, 404),
+)
 def get_payment(id: PaymentId) -> Response[PaymentView]:
     payment = runtime.dogcare().payments.get(owner_id_for(identity(router).subject), id)
     return json_response(PaymentView.of(payment), 200, payment.version)
 
 
-@router.post("/payments/webhook", summary="Stripe webhook (public; verified by its signature)", tags=["payments"],
-             security=[], responses=responses(200, WebhookAck, 400, 413, 415))
+@router.post(
+    "/payments/webhook",
+    summary="Stripe webhook (public; verified by its signature)",
+    tags=["payments"],
+    security=[],
+    responses=responses(200, WebhookAck, 400, 413, 415),
+)
 def webhook() -> Response[WebhookAck]:
     event = router.current_event
     payload = event.decoded_body or ""

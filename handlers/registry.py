@@ -60,9 +60,7 @@ PERMISSIONS: dict[str, dict[LogicalTable, TableAccess]] = {
     "BookingsFunction": {
         "owners": _access("UpdateItem"),
         "dogs": _access("BatchGetItem", "UpdateItem"),
-        "bookings": _access(
-            "BatchGetItem", "GetItem", "PutItem", "UpdateItem", "DeleteItem", query=("gsi1",)
-        ),
+        "bookings": _access("BatchGetItem", "GetItem", "PutItem", "UpdateItem", "DeleteItem", query=("gsi1",)),
         "payments": _access("GetItem", "PutItem"),
     },
     # payment records, provider-event markers and Idempotency-Key records; linking a payment to

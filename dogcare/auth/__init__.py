@@ -45,7 +45,25 @@ _EXPORTS = {
     "identity_from_authorizer_context": "dogcare.auth.identity",
     "reset_verifier_cache": "dogcare.auth.verifier",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ADMIN_GROUP",
+    "DEV_CLIENT_ID",
+    "DEV_ISSUER",
+    "MAX_TOKEN_LENGTH",
+    "DevIssuer",
+    "FileJwksSource",
+    "Identity",
+    "JwksCache",
+    "JwksError",
+    "TokenVerifier",
+    "Unauthenticated",
+    "UnknownKeyId",
+    "UrlJwksSource",
+    "bearer_token",
+    "build_verifier",
+    "identity_from_authorizer_context",
+    "reset_verifier_cache",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -45,7 +45,7 @@ def if_match(router: Router) -> int | None:
         return None
     match = _ETAG.match(value.strip())
     if not match:
-        raise VersionMismatch("If-Match must be an ETag returned by this API, e.g. \"3\"")
+        raise VersionMismatch('If-Match must be an ETag returned by this API, e.g. "3"')
     return int(match.group(1))
 
 
@@ -91,5 +91,8 @@ def responses(success: int, model: Any | None, *errors: int) -> dict[int, Any]:
     if 415 in statuses:
         statuses.add(400)
     for status in sorted(statuses):
-        result[status] = {"description": ERROR_TEXT[status], "content": _content(ProblemView, "application/problem+json")}
+        result[status] = {
+            "description": ERROR_TEXT[status],
+            "content": _content(ProblemView, "application/problem+json"),
+        }
     return result

@@ -29,6 +29,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
+from handlers.common import runtime
 from handlers.common.resolver import build_app, handle
 
 
@@ -103,4 +104,5 @@ def lambda_entrypoint(router: Any) -> tuple[Callable[[], APIGatewayRestResolver]
         )
         return response
 
+    runtime.app_caches.append(get_app)
     return get_app, lambda_handler

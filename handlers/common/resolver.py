@@ -133,8 +133,10 @@ def gate(event: dict[str, Any]) -> Response | None:
         caller = identity_from_authorizer_context(ctx)
         if caller is None and not public:
             raise Unauthenticated("a valid bearer token is required")
-        subject = caller.subject if caller else "ip:" + str(
-            ((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp", "unknown")
+        subject = (
+            caller.subject
+            if caller
+            else "ip:" + str(((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp", "unknown"))
         )
         runtime.rate_limiter().hit(subject)
     except DogcareError as error:
@@ -152,9 +154,7 @@ def gate(event: dict[str, Any]) -> Response | None:
     _set_header(event, "Content-Type", "application/json")  # the validator parses only this spelling
     if public:
         return None  # signed payloads are verified byte-for-byte by their route
-    too_deep = problems.problem(
-        400, "too-deep", "Body too deeply nested", "the JSON body is nested too deeply"
-    )
+    too_deep = problems.problem(400, "too-deep", "Body too deeply nested", "the JSON body is nested too deeply")
     try:
         parsed = json.loads(raw)
     except RecursionError:  # nested deeper than the parser itself goes
@@ -164,8 +164,13 @@ def gate(event: dict[str, Any]) -> Response | None:
     if _json_depth(parsed) > MAX_JSON_DEPTH:
         return too_deep
     if not isinstance(parsed, dict):
-        return problems.problem(422, "validation", "Validation failed", "the body must be a JSON object",
-                                field_errors=[{"field": "body", "message": "must be an object", "code": "type"}])
+        return problems.problem(
+            422,
+            "validation",
+            "Validation failed",
+            "the body must be a JSON object",
+            field_errors=[{"field": "body", "message": "must be an object", "code": "type"}],
+        )
     return None
 
 
@@ -186,9 +191,7 @@ def handle(app_factory: Callable[[], APIGatewayRestResolver], event: dict[str, A
     return result
 
 
-def _drop_cors_unless_allowed(
-    app: APIGatewayRestResolver, event: dict[str, Any], result: dict[str, Any]
-) -> None:
+def _drop_cors_unless_allowed(app: APIGatewayRestResolver, event: dict[str, Any], result: dict[str, Any]) -> None:
     """A preflight from an origin that is not allowed gets no ``Access-Control-*`` header at all
     (Powertools still sends ``Access-Control-Allow-Methods``, which tells such an origin what the
     API accepts)."""

@@ -42,8 +42,14 @@ class OwnerView(View):
     def of(cls, o: Owner) -> OwnerView:
         address = AddressView(**vars(o.address)) if o.address else None
         return cls(
-            id=o.id, name=o.name, email=o.email, phone=o.phone, address=address,
-            created_at=o.created_at, updated_at=o.updated_at, version=o.version,
+            id=o.id,
+            name=o.name,
+            email=o.email,
+            phone=o.phone,
+            address=address,
+            created_at=o.created_at,
+            updated_at=o.updated_at,
+            version=o.version,
         )
 
 
@@ -70,10 +76,18 @@ class DogView(View):
     @classmethod
     def of(cls, d: Dog) -> DogView:
         return cls(
-            id=d.id, owner_id=d.owner_id, name=d.name, breed=d.breed, age=d.age, size=d.size,
+            id=d.id,
+            owner_id=d.owner_id,
+            name=d.name,
+            breed=d.breed,
+            age=d.age,
+            size=d.size,
             vaccinations=[VaccinationView(name=v.name, expires_on=v.expires_on) for v in d.vaccinations],
-            vaccination_status=d.vaccination_status, special_needs=list(d.special_needs),
-            emergency_contact=d.emergency_contact, created_at=d.created_at, updated_at=d.updated_at,
+            vaccination_status=d.vaccination_status,
+            special_needs=list(d.special_needs),
+            emergency_contact=d.emergency_contact,
+            created_at=d.created_at,
+            updated_at=d.updated_at,
             version=d.version,
         )
 
@@ -100,12 +114,23 @@ class BookingView(View):
     @classmethod
     def of(cls, b: Booking) -> BookingView:
         return cls(
-            id=b.id, owner_id=b.owner_id, dog_id=b.dog_id, service_type=b.service_type,
-            start_time=b.start_time, end_time=b.end_time, status=b.status,
-            price=b.price.major, currency=b.price.currency, payment_id=b.payment_id,
-            special_instructions=b.special_instructions, checked_in_at=b.checked_in_at,
-            checked_out_at=b.checked_out_at, cancelled_at=b.cancelled_at,
-            created_at=b.created_at, updated_at=b.updated_at, version=b.version,
+            id=b.id,
+            owner_id=b.owner_id,
+            dog_id=b.dog_id,
+            service_type=b.service_type,
+            start_time=b.start_time,
+            end_time=b.end_time,
+            status=b.status,
+            price=b.price.major,
+            currency=b.price.currency,
+            payment_id=b.payment_id,
+            special_instructions=b.special_instructions,
+            checked_in_at=b.checked_in_at,
+            checked_out_at=b.checked_out_at,
+            cancelled_at=b.cancelled_at,
+            created_at=b.created_at,
+            updated_at=b.updated_at,
+            version=b.version,
         )
 
 
@@ -128,13 +153,20 @@ class PaymentView(View):
     @classmethod
     def of(cls, p: Payment, include_secret: bool = False) -> PaymentView:
         return cls(
-            id=p.id, owner_id=p.owner_id, booking_id=p.booking_id, amount=p.amount.major,
-            currency=p.amount.currency, status=p.status, provider=p.provider,
+            id=p.id,
+            owner_id=p.owner_id,
+            booking_id=p.booking_id,
+            amount=p.amount.major,
+            currency=p.amount.currency,
+            status=p.status,
+            provider=p.provider,
             provider_reference=p.provider_reference,
             amount_refunded=Money(p.amount_refunded, p.amount.currency).major,
             failure_reason=p.failure_reason,
             client_secret=p.client_secret if include_secret else None,
-            created_at=p.created_at, updated_at=p.updated_at, version=p.version,
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+            version=p.version,
         )
 
 
