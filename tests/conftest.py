@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +71,20 @@ def app(moto: None, layout: str, tmp_path: Path, clock: Clock) -> Dogcare:
     store = Store(settings)
     create_tables(store)
     return Dogcare(settings, store, clock)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the measurements tests record as a ``measured`` property (the reliability soak's
+    throughput and latency); a property reaches the summary under xdist too, unlike output."""
+    lines = [
+        str(value)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if name == "measured"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "measured")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -106,6 +106,12 @@ class FunctionPool:
             self._free.put(module)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The standard backlog of 5 refuses connections when many clients arrive at once.
+    request_queue_size = 128
+
+
 class LocalGateway:
     def __init__(self, containers_per_function: int = CONTAINERS_PER_FUNCTION) -> None:
         from handlers.registry import FUNCTIONS
@@ -276,8 +282,7 @@ class LocalGateway:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), Handler)
         actual_port = self._server.server_address[1]
         self.base_url = f"http://{host}:{actual_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="dogcare-gateway", daemon=True)

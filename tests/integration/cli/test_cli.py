@@ -29,8 +29,13 @@ def dynamodb() -> Iterator[str]:
 
 def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "dogcare.cli.app", *args], env=env, cwd=cwd, capture_output=True, text=True,
-        timeout=120, check=False,
+        [sys.executable, "-m", "dogcare.cli.app", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -58,7 +63,11 @@ def test_help_everywhere(env: dict[str, str], tmp_path: Path) -> None:
 
 def test_tables_create_then_describe_in_both_layouts(env: dict[str, str], tmp_path: Path) -> None:
     for layout, expected in (("single", ["data"]), ("four", ["owners", "dogs", "bookings", "payments"])):
-        layout_env = {**env, "DOGCARE_TABLE_LAYOUT": layout, "DOGCARE_TABLE_PREFIX": env["DOGCARE_TABLE_PREFIX"] + layout}
+        layout_env = {
+            **env,
+            "DOGCARE_TABLE_LAYOUT": layout,
+            "DOGCARE_TABLE_PREFIX": env["DOGCARE_TABLE_PREFIX"] + layout,
+        }
         created = run("tables", "create", env=layout_env, cwd=tmp_path)
         assert created.returncode == 0, created.stderr
         assert "created" in created.stdout
@@ -87,11 +96,18 @@ def test_seed_is_deterministic_and_exports(env: dict[str, str], tmp_path: Path) 
     out2 = tmp_path / "owners2.jsonl"
     assert run("export", "--entity", "owners", "--out", str(out2), env=other, cwd=tmp_path).returncode == 0
     strip = {"created_at", "updated_at"}
-    again = sorted(({k: v for k, v in o.items() if k not in strip} for o in
-                    (json.loads(line) for line in out2.read_text().splitlines())), key=lambda o: o["id"])
+    again = sorted(
+        (
+            {k: v for k, v in o.items() if k not in strip}
+            for o in (json.loads(line) for line in out2.read_text().splitlines())
+        ),
+        key=lambda o: o["id"],
+    )
     assert again == sorted(({k: v for k, v in o.items() if k not in strip} for o in owners), key=lambda o: o["id"])
     dogs = tmp_path / "dogs.csv"
-    assert run("export", "--entity", "dogs", "--format", "csv", "--out", str(dogs), env=env, cwd=tmp_path).returncode == 0
+    assert (
+        run("export", "--entity", "dogs", "--format", "csv", "--out", str(dogs), env=env, cwd=tmp_path).returncode == 0
+    )
     assert dogs.read_text().splitlines()[0].startswith("id,owner_id,name,breed,age,size,vaccination_status")
 
 

@@ -23,15 +23,23 @@ def _bookings(n: int) -> list[Booking]:
     out = []
     for i in range(n):
         start = base + timedelta(days=i % 300, hours=i % 5)
-        out.append(Booking(
-            id=f"booking-00000000-0000-4000-8000-{i:012d}", owner_id=f"owner-{i % 97:04d}",
-            dog_id=f"dog-{i % 389:04d}", service_type=("daycare", "boarding", "parking")[i % 3],
-            start_time=start, end_time=start + timedelta(hours=6),
-            status=("pending", "confirmed", "cancelled", "completed")[i % 4],
-            price=Money(1000 + i, "USD"), payment_id=None if i % 2 else f"payment-{i}",
-            special_instructions=None if i % 7 else f"note {i} “quoted”, with, commas",
-            created_at=start - timedelta(days=3), updated_at=start - timedelta(days=2), version=1 + i % 3,
-        ))
+        out.append(
+            Booking(
+                id=f"booking-00000000-0000-4000-8000-{i:012d}",
+                owner_id=f"owner-{i % 97:04d}",
+                dog_id=f"dog-{i % 389:04d}",
+                service_type=("daycare", "boarding", "parking")[i % 3],
+                start_time=start,
+                end_time=start + timedelta(hours=6),
+                status=("pending", "confirmed", "cancelled", "completed")[i % 4],
+                price=Money(1000 + i, "USD"),
+                payment_id=None if i % 2 else f"payment-{i}",
+                special_instructions=None if i % 7 else f"note {i} “quoted”, with, commas",
+                created_at=start - timedelta(days=3),
+                updated_at=start - timedelta(days=2),
+                version=1 + i % 3,
+            )
+        )
     return out
 
 
@@ -48,10 +56,17 @@ def _load(app: Dogcare, n: int) -> list[Booking]:
 
 def _expected(b: Booking) -> dict[str, object]:
     return {
-        "id": b.id, "owner_id": b.owner_id, "dog_id": b.dog_id, "service_type": b.service_type,
-        "start_time": b.start_time.strftime("%Y-%m-%dT%H:%M:%SZ"), "status": b.status,
-        "price": f"{Decimal(b.price.amount) / 100:.2f}", "currency": "USD", "payment_id": b.payment_id,
-        "special_instructions": b.special_instructions, "version": b.version,
+        "id": b.id,
+        "owner_id": b.owner_id,
+        "dog_id": b.dog_id,
+        "service_type": b.service_type,
+        "start_time": b.start_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "status": b.status,
+        "price": f"{Decimal(b.price.amount) / 100:.2f}",
+        "currency": "USD",
+        "payment_id": b.payment_id,
+        "special_instructions": b.special_instructions,
+        "version": b.version,
     }
 
 
@@ -60,8 +75,9 @@ def _read(out: Path, fmt: str) -> list[dict[str, object]]:
         return [json.loads(line) for line in out.read_text().splitlines()]
     if fmt == "csv":
         with out.open(newline="") as handle:
-            rows: list[dict[str, object]] = [{k: (v if v != "" else None) for k, v in r.items()}
-                                             for r in csv.DictReader(handle)]
+            rows: list[dict[str, object]] = [
+                {k: (v if v != "" else None) for k, v in r.items()} for r in csv.DictReader(handle)
+            ]
         for r in rows:
             r["version"] = int(str(r["version"]))
         return rows

@@ -1,0 +1,110 @@
+"""DynamoDB faults injected at the botocore level, on one client.
+
+``Faults`` counts the client's API calls (``before-call``) and answers chosen attempts of
+chosen calls in ``before-send`` — before anything goes on the wire — with a DynamoDB error
+response (botocore then parses it, retries it and raises it exactly as if DynamoDB had
+sent it) or with a raised connection error. Nothing reaches the server for an answered
+attempt, so a fault never half-applies a request: what the application does with the
+error is what is under test.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One kind of failure: an error answer (``code``, ``status``) or a raised connection error."""
+
+    name: str
+    status: int = 0
+    code: str = ""
+    raises: type[Exception] | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+THROTTLED = Fault("provisioned-throughput", 400, "ProvisionedThroughputExceededException")
+THROTTLING = Fault("throttling", 400, "ThrottlingException")
+INTERNAL = Fault("internal-server-error", 500, "InternalServerError")
+UNREACHABLE = Fault("connection-refused", raises=EndpointConnectionError)
+TIMED_OUT = Fault("read-timeout", raises=ReadTimeoutError)
+DYNAMODB_ERRORS = (THROTTLED, THROTTLING, INTERNAL)
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+def error_response(url: str, fault: Fault) -> AWSResponse:
+    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{fault.code}", "message": "injected"}).encode()
+    headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "injected-fault"}
+    return AWSResponse(url, fault.status, headers, _Body(body))
+
+
+@dataclass
+class Faults:
+    """Fail attempts ``0..attempts-1`` of call number ``call`` (0-based) with ``fault``.
+
+    ``attempts=1`` fails only the first try, so botocore's retry gets through; a large value
+    fails every try, so the error reaches the application."""
+
+    fault: Fault | None = None
+    call: int = -1
+    attempts: int = 1
+    operations: list[str] = field(default_factory=list)  # every API call seen, in order
+    injected: list[str] = field(default_factory=list)  # the attempts that were answered with the fault
+    _attempt: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def on_call(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self.operations.append(model.name)
+            self._attempt = 0
+
+    def on_send(self, request: Any, **_: Any) -> AWSResponse | None:
+        with self._lock:
+            index, attempt = len(self.operations) - 1, self._attempt
+            self._attempt += 1
+            if self.fault is None or index != self.call or attempt >= self.attempts:
+                return None
+            self.injected.append(f"{self.operations[index]}#{attempt}")
+        if self.fault.raises is EndpointConnectionError:
+            raise EndpointConnectionError(endpoint_url=request.url)
+        if self.fault.raises is ReadTimeoutError:
+            raise ReadTimeoutError(endpoint_url=request.url)
+        return error_response(request.url, self.fault)
+
+
+@contextmanager
+def injected(client: Any, faults: Faults) -> Iterator[Faults]:
+    """Attach ``faults`` to a botocore DynamoDB client for the block."""
+    events = client.meta.events
+    events.register("before-call.dynamodb", faults.on_call)
+    events.register_first("before-send.dynamodb", faults.on_send)
+    try:
+        yield faults
+    finally:
+        events.unregister("before-call.dynamodb", faults.on_call)
+        events.unregister("before-send.dynamodb", faults.on_send)
+
+
+def no_backoff(monkeypatch: Any) -> None:
+    """Retry at once: the tests check what happens after retries, not how long botocore waits."""
+    from botocore.retries.standard import ExponentialBackoff
+
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)

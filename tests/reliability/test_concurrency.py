@@ -1,0 +1,203 @@
+"""Real threads racing over DynamoDB (moto's HTTP server): the atomic rules hold under contention.
+
+Every thread has its own ``Dogcare`` (its own botocore client, like its own Lambda container)
+and they all start together behind a barrier. Afterwards the counters, the dogs' schedules
+and the roster must be exactly what the surviving bookings imply.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import pytest
+
+from dogcare.commands import UpdateBooking
+from dogcare.domain.model import Booking
+from dogcare.errors import (
+    CapacityFull,
+    ConcurrentUpdate,
+    DogcareError,
+    InvalidTransition,
+    OverlappingBooking,
+    VersionMismatch,
+)
+from dogcare.facade import Dogcare
+from tests.reliability.conftest import AppFactory, at, book, check_invariants, daycare, of_type, owner_with_dog
+
+pytestmark = pytest.mark.server
+
+T = TypeVar("T")
+
+
+def race(apps: list[Dogcare], action: Callable[[int, Dogcare], T]) -> list[T | DogcareError]:
+    """Run ``action(i, apps[i])`` on one thread per app, all released at once; results in order.
+
+    A domain error is a result (the loser of a race gets one); anything else fails the test."""
+    for app in apps:
+        app.store.client  # noqa: B018 - build each client before the start, not during the race
+    barrier = threading.Barrier(len(apps))
+
+    def run(i: int) -> T | DogcareError:
+        barrier.wait()
+        try:
+            return action(i, apps[i])
+        except DogcareError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=len(apps)) as pool:
+        return list(pool.map(run, range(len(apps))))
+
+
+def kinds(results: list[Any]) -> Counter[str]:
+    return Counter("ok" if not isinstance(r, DogcareError) else type(r).__name__ for r in results)
+
+
+@pytest.mark.parametrize("layout", ["single", "four"])
+def test_the_last_places_of_a_day_go_to_exactly_as_many_callers(make_app: AppFactory, layout: str) -> None:
+    capacity, taken, callers = 6, 3, 12
+    app = make_app(layout)
+    app.bookings.set_capacity("daycare", capacity)
+    for i in range(taken):
+        owner, dog = owner_with_dog(app, f"early-{i}")
+        book(app, owner, daycare(dog, 5))
+    contenders = [owner_with_dog(app, f"late-{i}") for i in range(callers)]
+
+    results = race(
+        [make_app(layout) for _ in range(callers)],
+        lambda i, a: book(a, contenders[i][0], daycare(contenders[i][1], 5)),
+    )
+
+    assert kinds(results) == {"ok": capacity - taken, "CapacityFull": callers - (capacity - taken)}
+    assert app.booking_repository.capacity_used("daycare", at(5, 9).date()) == capacity
+    items = check_invariants(app)
+    winners = {r.id for r in results if isinstance(r, Booking)}
+    stored = {b["id"] for b in of_type(items, "booking")}
+    assert winners <= stored and len(stored) == capacity
+    roster = app.bookings.roster(at(5, 9).date(), "daycare", 100, None).items
+    assert len(roster) == capacity
+
+
+def test_one_dog_booked_for_overlapping_times_at_once_gets_at_most_one_booking(make_app: AppFactory) -> None:
+    app = make_app()
+    owner, dog = owner_with_dog(app, "owner-overlap")
+    # Eight requests for the same dog on the same day, every pair overlapping (all cover 12:00-13:00).
+    windows = [(9 + i % 3, 13 + i % 4) for i in range(8)]
+
+    results = race(
+        [make_app() for _ in windows],
+        lambda i, a: book(a, owner, daycare(dog, 6, *windows[i])),
+    )
+
+    counts = kinds(results)
+    assert counts["ok"] == 1, counts
+    assert set(counts) <= {"ok", "OverlappingBooking", "ConcurrentUpdate"}, counts
+    items = check_invariants(app)
+    assert len(of_type(items, "booking")) == 1
+    schedule = app.dog_repository.schedule(dog.id)
+    assert list(schedule.intervals) == [next(r.id for r in results if isinstance(r, Booking))]
+
+
+def test_one_dog_booked_for_separate_times_at_once_loses_no_booking(make_app: AppFactory) -> None:
+    """Disjoint stays of one dog all contend for its schedule item: each either lands or is told
+    to retry (409), and every booking that was confirmed to its caller is stored and guarded."""
+    app = make_app()
+    owner, dog = owner_with_dog(app, "owner-disjoint")
+    days = [5, 6, 7, 8, 11, 12]
+
+    results = race([make_app() for _ in days], lambda i, a: book(a, owner, daycare(dog, days[i])))
+
+    counts = kinds(results)
+    assert set(counts) <= {"ok", "ConcurrentUpdate"}, counts
+    assert counts["ok"] >= 1
+    items = check_invariants(app)
+    assert {b["id"] for b in of_type(items, "booking")} == {r.id for r in results if isinstance(r, Booking)}
+    assert set(app.dog_repository.schedule(dog.id).intervals) == {r.id for r in results if isinstance(r, Booking)}
+
+
+@pytest.mark.parametrize("change", ["instructions", "times"])
+def test_concurrent_updates_of_one_booking_with_if_match_have_one_winner(make_app: AppFactory, change: str) -> None:
+    app = make_app()
+    owner, dog = owner_with_dog(app, f"owner-update-{change}")
+    booking = book(app, owner, daycare(dog, 5))
+    callers = 8
+
+    def update(i: int, a: Dogcare) -> Booking:
+        if change == "instructions":
+            command = UpdateBooking(special_instructions=f"note from caller {i}")
+        else:
+            command = UpdateBooking(start_time=at(5 + i, 9), end_time=at(5 + i, 17))
+        return a.bookings.update(owner.id, booking.id, command, expected_version=booking.version)
+
+    results = race([make_app() for _ in range(callers)], update)
+
+    counts = kinds(results)
+    assert counts["ok"] == 1, counts
+    assert set(counts) <= {"ok", "VersionMismatch"}, counts
+    winner = next(r for r in results if isinstance(r, Booking))
+    stored = app.bookings.get(owner.id, booking.id)
+    assert stored.version == booking.version + 1  # exactly one write landed...
+    assert (stored.special_instructions, stored.start_time) == (winner.special_instructions, winner.start_time)
+    check_invariants(app)  # ...and the schedule, counters and roster moved with it
+
+
+def test_concurrent_updates_without_if_match_lose_no_update(make_app: AppFactory) -> None:
+    """Without If-Match every read-modify-write is still version-checked: a caller whose read went
+    stale gets a 412 instead of overwriting the other's change."""
+    app = make_app()
+    owner, dog = owner_with_dog(app, "owner-blind")
+    booking = book(app, owner, daycare(dog, 5))
+    callers = 6
+
+    results = race(
+        [make_app() for _ in range(callers)],
+        lambda i, a: a.bookings.update(owner.id, booking.id, UpdateBooking(special_instructions=f"note {i}")),
+    )
+
+    winners = [r for r in results if isinstance(r, Booking)]
+    assert set(kinds(results)) <= {"ok", "VersionMismatch"}
+    stored = app.bookings.get(owner.id, booking.id)
+    assert stored.version == booking.version + len(winners)
+    assert stored.special_instructions in {w.special_instructions for w in winners}
+    check_invariants(app)
+
+
+def test_cancelling_one_booking_at_once_releases_its_place_once(make_app: AppFactory) -> None:
+    app = make_app()
+    owner, dog = owner_with_dog(app, "owner-cancel")
+    other_owner, other_dog = owner_with_dog(app, "owner-stays")
+    booking = book(app, owner, daycare(dog, 5))
+    book(app, other_owner, daycare(other_dog, 5))
+
+    results = race([make_app() for _ in range(8)], lambda i, a: a.bookings.cancel(owner.id, booking.id))
+
+    counts = kinds(results)
+    assert counts["ok"] == 1, counts
+    assert set(counts) <= {"ok", "InvalidTransition"}, counts
+    assert app.booking_repository.capacity_used("daycare", at(5, 9).date()) == 1
+    assert app.booking_repository.pending_count(owner.id) == 0
+    check_invariants(app)
+
+
+def test_cancel_racing_an_update_leaves_a_consistent_booking(make_app: AppFactory) -> None:
+    app = make_app()
+    owner, dog = owner_with_dog(app, "owner-cancel-update")
+    booking = book(app, owner, daycare(dog, 5))
+
+    def act(i: int, a: Dogcare) -> Booking:
+        if i % 2:
+            return a.bookings.cancel(owner.id, booking.id)
+        return a.bookings.update(owner.id, booking.id, UpdateBooking(start_time=at(6, 9), end_time=at(6, 17)))
+
+    results = race([make_app() for _ in range(6)], act)
+
+    expected = (Booking, CapacityFull, ConcurrentUpdate, InvalidTransition, OverlappingBooking, VersionMismatch)
+    assert all(isinstance(r, expected) for r in results), results
+    stored = app.bookings.get(owner.id, booking.id)
+    cancels = [r for i, r in enumerate(results) if i % 2 and isinstance(r, Booking)]
+    assert stored.status == ("cancelled" if cancels else "pending")
+    assert len(cancels) <= 1
+    check_invariants(app)
