@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -50,8 +51,42 @@ def cors_config() -> CORSConfig:
     )
 
 
+class Resolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, with the event being handled kept per thread.
+
+    Powertools keeps the current event and Lambda context in class attributes, shared by every
+    resolver of the process. A Lambda process handles one event at a time, but the local
+    gateway runs several functions' containers on threads of one process: there, a request in
+    flight could read another request's event, and act as that request's caller.
+    """
+
+    _request = threading.local()
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        self._request.event = self._to_proxy_event(dict(event))
+        self._request.context = context
+        result: dict[str, Any] = super().resolve(event, context)
+        return result
+
+    @property
+    def current_event(self) -> Any:
+        return self._request.event
+
+    @current_event.setter
+    def current_event(self, value: Any) -> None:
+        self._request.event = value
+
+    @property
+    def lambda_context(self) -> Any:
+        return self._request.context
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        self._request.context = value
+
+
 def build_app(router: Router) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
+    app = Resolver(enable_validation=True, cors=cors_config())
     app.include_router(router)
 
     @app.exception_handler(DogcareError)

@@ -8,9 +8,11 @@ and the roster must be exactly what the surviving bookings imply.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -26,6 +28,7 @@ from dogcare.errors import (
     VersionMismatch,
 )
 from dogcare.facade import Dogcare
+from dogcare.local.gateway import LocalGateway
 from tests.reliability.conftest import AppFactory, at, book, check_invariants, daycare, of_type, owner_with_dog
 
 pytestmark = pytest.mark.server
@@ -201,3 +204,34 @@ def test_cancel_racing_an_update_leaves_a_consistent_booking(make_app: AppFactor
     assert stored.status == ("cancelled" if cancels else "pending")
     assert len(cancels) <= 1
     check_invariants(app)
+
+
+def test_concurrent_requests_in_local_mode_each_keep_their_own_caller(
+    monkeypatch: pytest.MonkeyPatch, dynamodb_endpoint: str, tmp_path: Path
+) -> None:
+    """The local gateway runs functions' "containers" on threads of one process. Powertools keeps
+    the event being handled in a class attribute shared by every resolver of the process, so two
+    requests in flight at once could each read the other's event, and act as the other caller.
+    Both requests are held right after their resolver took the event, then released together."""
+    from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+
+    from tests.reliability.api import configure, reset_runtime
+
+    api = configure(monkeypatch, dynamodb_endpoint, f"callers-{uuid.uuid4().hex[:10]}", tmp_path)
+    try:
+        api.gateway = LocalGateway(containers_per_function=2)
+        for sub in ("caller-a", "caller-b"):
+            api.ok(sub, "POST", "/owners/register", {"name": sub, "email": f"{sub}@example.com"})
+        both_resolving = threading.Barrier(2, timeout=10)
+        resolve = ApiGatewayResolver._resolve
+
+        def held(self: Any) -> Any:
+            both_resolving.wait()
+            return resolve(self)
+
+        monkeypatch.setattr(ApiGatewayResolver, "_resolve", held)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(pool.map(lambda sub: api.ok(sub, "GET", "/owners/profile"), ["caller-a", "caller-b"]))
+        assert [a["name"] for a in answers] == ["caller-a", "caller-b"]
+    finally:
+        reset_runtime()
