@@ -35,7 +35,7 @@ from benchmarks.common import (
     times,
 )
 
-ITERATIONS = 300
+ITERATIONS = 500
 WARMUP = 20
 TARGET = 1.3
 FULL, RAW = "warm-full", "warm-raw"
