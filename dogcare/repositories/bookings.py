@@ -32,6 +32,7 @@ from dogcare.errors import (
 from dogcare.repositories.base import Page, Repository
 from dogcare.repositories.dogs import Schedule, to_schedule
 from dogcare.storage import keys
+from dogcare.storage.batch import batch_get
 from dogcare.storage.entities import MoneyMap, stamp_actions
 from dogcare.storage.patterns import DAY_ROSTER, GET_BOOKING, LIST_CAPACITY_SETTINGS, LIST_OWNER_BOOKINGS
 from dogcare.storage.store import storage_errors
@@ -190,22 +191,12 @@ class BookingRepository(Repository):
             (m.DogSchedule, keys.dog_pk(dog_id), keys.SCHEDULE_SK),
             (m.CapacityConfig, keys.CAPACITY_CONFIG_PK, keys.capacity_config_sk(service_type)),
         ]
-        request: dict[str, Any] = {}
-        for model, pk, sk in wanted:
-            table = model.Meta.table_name
-            request.setdefault(table, {"Keys": [], "ConsistentRead": True})
-            request[table]["Keys"].append({"pk": {"S": pk}, "sk": {"S": sk}})
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        with storage_errors():
-            pending = request
-            for _ in range(5):
-                response = self.store.client.batch_get_item(RequestItems=pending)
-                for rows in response.get("Responses", {}).values():
-                    for row in rows:
-                        found[(row["pk"]["S"], row["sk"]["S"])] = row
-                pending = response.get("UnprocessedKeys") or {}
-                if not pending:
-                    break
+        found = {
+            (pk, sk): raw
+            for (_, pk, sk), raw in batch_get(
+                self.store, [(model.Meta.table_name, pk, sk) for model, pk, sk in wanted]
+            ).items()
+        }
         dog_raw = found.get((keys.dog_pk(dog_id), keys.PROFILE))
         sched_raw = found.get((keys.dog_pk(dog_id), keys.SCHEDULE_SK))
         config_raw = found.get((keys.CAPACITY_CONFIG_PK, keys.capacity_config_sk(service_type)))

@@ -129,6 +129,7 @@ def _one_botocore_session() -> Iterator[None]:
     test still gets its own client, event hooks, tables and moto backend.
     """
     import botocore.session
+    import moto  # noqa: F401  (moto registers its request hook on import: before the session exists)
     import pynamodb.connection.base
 
     session = botocore.session.get_session()
