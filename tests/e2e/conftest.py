@@ -42,8 +42,11 @@ class Server:
         import boto3
 
         return boto3.client(
-            "dynamodb", endpoint_url=self.state["dynamodb_endpoint"], region_name="us-east-1",
-            aws_access_key_id="local", aws_secret_access_key="local",
+            "dynamodb",
+            endpoint_url=self.state["dynamodb_endpoint"],
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
         )
 
     def snapshot(self) -> list[dict[str, Any]]:
@@ -78,7 +81,10 @@ def start_server(home: Path, **env_overrides: str) -> Server:
     log = open(home / "serve.log", "wb")  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen(
         [sys.executable, "-m", "dogcare.cli.app", "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -64,14 +64,10 @@ class Client:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
-    def book(
-        self, dog_id: str, service: str = "daycare", start: str | None = None, end: str | None = None
-    ) -> Any:
+    def book(self, dog_id: str, service: str = "daycare", start: str | None = None, end: str | None = None) -> Any:
         start = start or day(3, 9)
         end = end or day(3, 17)
-        return self.post(
-            "/bookings", {"dog_id": dog_id, "service_type": service, "start_time": start, "end_time": end}
-        )
+        return self.post("/bookings", {"dog_id": dog_id, "service_type": service, "start_time": start, "end_time": end})
 
 
 def problem(response: requests.Response, status: int, kind: str, field: str | None = None) -> dict[str, Any]:
@@ -234,9 +230,7 @@ def test_403_for_owners_on_staff_routes(server: Server, owner: Client) -> None:
 
 def test_400_for_malformed_json_and_a_bad_cursor(server: Server, owner: Client) -> None:
     before = server.snapshot()
-    raw = owner.request(
-        "POST", "/dogs", data='{"name": "Rex", "size":', headers={"Content-Type": "application/json"}
-    )
+    raw = owner.request("POST", "/dogs", data='{"name": "Rex", "size":', headers={"Content-Type": "application/json"})
     problem(raw, 400, "malformed-json")
     problem(owner.get("/dogs", params={"cursor": "not-a-cursor"}), 400, "invalid-cursor")
     other = Client(server)
@@ -315,9 +309,7 @@ def test_409_when_the_day_is_full(server: Server, owner: Client, staff: Client) 
 def test_412_413_415_and_422(server: Server, owner: Client) -> None:
     dog = owner.add_dog()
     before = server.snapshot()
-    problem(
-        owner.put(f"/dogs/{dog['id']}", {"age": 3}, headers={"If-Match": '"41"'}), 412, "version-mismatch"
-    )
+    problem(owner.put(f"/dogs/{dog['id']}", {"age": 3}, headers={"If-Match": '"41"'}), 412, "version-mismatch")
     big = json.dumps({"name": "R" * (65 * 1024), "size": "large"})
     problem(owner.request("POST", "/dogs", data=big), 413, "too-large")
     problem(
@@ -366,9 +358,7 @@ def test_idempotency_key_over_http(server: Server, owner: Client) -> None:
     again = owner.post("/bookings", body, headers=key)
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
-    problem(
-        owner.post("/bookings", {**body, "end_time": day(14, 16)}, headers=key), 422, "idempotency-key-reused"
-    )
+    problem(owner.post("/bookings", {**body, "end_time": day(14, 16)}, headers=key), 422, "idempotency-key-reused")
 
 
 def test_cors_preflight_over_http(server: Server) -> None:

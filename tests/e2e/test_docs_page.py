@@ -42,9 +42,7 @@ def test_the_docs_page_shows_every_operation_and_stays_local(server: Server) -> 
     from playwright.sync_api import Route, sync_playwright
 
     spec = requests.get(f"{server.url}/docs/openapi.json", timeout=15).json()
-    documented = {
-        (method.upper(), path) for path, operations in spec["paths"].items() for method in operations
-    }
+    documented = {(method.upper(), path) for path, operations in spec["paths"].items() for method in operations}
     assert documented
 
     requested: list[str] = []
@@ -60,9 +58,7 @@ def test_the_docs_page_shows_every_operation_and_stays_local(server: Server) -> 
             route.abort()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
-        )
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page()
             page.on("request", lambda request: requested.append(request.url))

@@ -33,8 +33,13 @@ def _run_tour(url: str, env: dict[str, str]) -> None:
     script = script.replace("localhost:3000", f"localhost:{port}")
     script = script.replace(".venv/bin/dogcare", f"{sys.executable} -m dogcare.cli.app")
     result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**env, "PYTHONPATH": str(ROOT)}, check=False,
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     documents = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]

@@ -42,6 +42,4 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                 total += int(value)
                 operations += 1
     if operations:
-        terminalreporter.write_line(
-            f"schemathesis: {total} generated requests across {operations} operations"
-        )
+        terminalreporter.write_line(f"schemathesis: {total} generated requests across {operations} operations")

@@ -101,13 +101,9 @@ class World:
         elif raw is not None:
             headers.setdefault("Content-Type", "application/json")
         # A new connection per request: the local server answers keep-alive connections slowly.
-        return requests.request(
-            method, self.server.url + path, headers=headers, data=data, params=params, timeout=30
-        )
+        return requests.request(method, self.server.url + path, headers=headers, data=data, params=params, timeout=30)
 
-    def as_(
-        self, sub: str, method: str, path: str, *, admin: bool = False, **kwargs: Any
-    ) -> requests.Response:
+    def as_(self, sub: str, method: str, path: str, *, admin: bool = False, **kwargs: Any) -> requests.Response:
         kwargs["headers"] = {**self.auth(sub, admin=admin), **kwargs.get("headers", {})}
         return self.send(method, path, **kwargs)
 
@@ -158,24 +154,16 @@ def _populated(server: SecurityServer) -> Iterator[World]:
         w.bookings[sub] = []
     headers = {"Idempotency-Key": w.idempotency_key}
     w.bookings[ALICE].append(
-        _created(
-            w.as_(ALICE, "POST", "/bookings", headers=headers, body=w.booking_body(w.dogs[ALICE][0], day))
-        )
+        _created(w.as_(ALICE, "POST", "/bookings", headers=headers, body=w.booking_body(w.dogs[ALICE][0], day)))
     )
     w.bookings[ALICE].append(
-        _created(
-            w.as_(ALICE, "POST", "/bookings", body=w.booking_body(w.dogs[ALICE][1], day + timedelta(days=1)))
-        )
+        _created(w.as_(ALICE, "POST", "/bookings", body=w.booking_body(w.dogs[ALICE][1], day + timedelta(days=1))))
     )
-    w.bookings[BOB].append(
-        _created(w.as_(BOB, "POST", "/bookings", body=w.booking_body(w.dogs[BOB][0], day)))
-    )
+    w.bookings[BOB].append(_created(w.as_(BOB, "POST", "/bookings", body=w.booking_body(w.dogs[BOB][0], day))))
     w.payments[ALICE] = _created(w.as_(ALICE, "POST", "/payments", body={"booking_id": w.bookings[ALICE][0]}))
     yield w
     log = (server.home / "serve.log").read_text(errors="replace")
-    assert "unhandled error" not in log, (
-        "a request reached the unexpected-error handler (a 500): see serve.log"
-    )
+    assert "unhandled error" not in log, "a request reached the unexpected-error handler (a 500): see serve.log"
 
 
 # --- assertions -----------------------------------------------------------------------------
@@ -202,9 +190,7 @@ def unchanged(w: World) -> Iterator[None]:
 def assert_problem(
     response: requests.Response, status: int, kind: str, *, field: str | None = None, code: str | None = None
 ) -> dict[str, Any]:
-    assert response.status_code == status, (
-        f"expected {status}, got {response.status_code}: {response.text[:600]}"
-    )
+    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text[:600]}"
     assert response.headers.get("Content-Type", "").split(";")[0].strip() == PROBLEM_JSON
     problem = response.json()
     assert set(problem) <= PROBLEM_FIELDS, problem
@@ -287,14 +273,10 @@ FORGERIES: dict[str, Callable[[World], dict[str, str]]] = {
     "basic scheme": lambda w: {"Authorization": "Basic " + _b64(f"{ALICE}:password".encode())},
     "not a jwt": _bearer(lambda w: "not-a-jwt"),
     "expired": _bearer(
-        lambda w: w.token(
-            ALICE, iat=NOW - 7200, nbf=NOW - 7200, auth_time=NOW - 7200, exp=int(time.time()) - 3600
-        )
+        lambda w: w.token(ALICE, iat=NOW - 7200, nbf=NOW - 7200, auth_time=NOW - 7200, exp=int(time.time()) - 3600)
     ),
     "not yet valid": _bearer(lambda w: w.token(ALICE, nbf=int(time.time()) + 3600)),
-    "wrong issuer": _bearer(
-        lambda w: w.token(ALICE, iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Evil")
-    ),
+    "wrong issuer": _bearer(lambda w: w.token(ALICE, iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Evil")),
     "wrong client_id": _bearer(lambda w: w.token(ALICE, client_id="another-app-client")),
     "wrong audience": _bearer(lambda w: w.token(ALICE, aud="another-app-client")),
     "wrong token_use": _bearer(lambda w: w.token(ALICE, token_use="id")),
@@ -304,9 +286,7 @@ FORGERIES: dict[str, Callable[[World], dict[str, str]]] = {
     "unknown kid": _bearer(lambda w: _signed(w, w.issuer.private_key, {"kid": "retired-signing-key"})),
     "attacker key, trusted kid": _bearer(lambda w: _signed(w, attacker_key(), {"kid": w.issuer.kid})),
     "attacker key embedded as jwk": _bearer(
-        lambda w: _signed(
-            w, attacker_key(), {"kid": w.issuer.kid, "jwk": public_jwk(attacker_key().public_key())}
-        )
+        lambda w: _signed(w, attacker_key(), {"kid": w.issuer.kid, "jwk": public_jwk(attacker_key().public_key())})
     ),
 }
 
@@ -384,9 +364,7 @@ STRIPE_SIGNATURES = {
 
 @pytest.mark.parametrize("signature", STRIPE_SIGNATURES)
 @pytest.mark.parametrize("with_token", [False, True], ids=["anonymous", "with a genuine bearer token"])
-def test_the_public_webhook_demands_a_valid_stripe_signature(
-    world: World, signature: str, with_token: bool
-) -> None:
+def test_the_public_webhook_demands_a_valid_stripe_signature(world: World, signature: str, with_token: bool) -> None:
     event = {
         "id": "evt_forged",
         "type": "payment_intent.succeeded",
@@ -459,9 +437,7 @@ ELEVATIONS = {
         }
     ),
     "admin scope": Elevation(claims={"scope": "admin aws.cognito.signin.user.admin"}),
-    "group name case and padding": Elevation(
-        claims={"cognito:groups": ["Admin", "ADMIN", " admin", "admin "]}
-    ),
+    "group name case and padding": Elevation(claims={"cognito:groups": ["Admin", "ADMIN", " admin", "admin "]}),
     "comma-smuggled group": Elevation(claims={"cognito:groups": ["staff,admin", "x,admin"]}),
     "groups as a string": Elevation(claims={"cognito:groups": "admin"}, status=401),
 }
@@ -476,9 +452,7 @@ def test_admin_routes_refuse_everyone_but_admins(world: World, route: RouteSpec,
     if e.body and route.method in BODY_METHODS:
         body = {**(body or {}), **e.body}
     with unchanged(world):
-        response = world.send(
-            route.method, path, headers=headers, body=body, params={**(params or {}), **e.params}
-        )
+        response = world.send(route.method, path, headers=headers, body=body, params={**(params or {}), **e.params})
     if e.status == 401:
         assert_unauthenticated(response)
     elif e.body and takes_body(route):
@@ -609,9 +583,7 @@ def test_lists_hold_only_the_callers_own_items(world: World, listing: str, page_
 
 def test_the_profile_is_always_the_callers_own(world: World) -> None:
     with unchanged(world):
-        response = world.as_(
-            BOB, "GET", "/owners/profile", params={"owner_id": owner_id_for(ALICE), "id": ALICE}
-        )
+        response = world.as_(BOB, "GET", "/owners/profile", params={"owner_id": owner_id_for(ALICE), "id": ALICE})
     assert response.status_code == 200
     assert response.json()["id"] == owner_id_for(BOB)
 
@@ -678,9 +650,7 @@ TAMPERINGS: dict[str, Callable[[str, str], str]] = {
     "signature empty": lambda c, other: c.split(".")[0] + ".",
     "extra segment": lambda c, other: c + ".AAAA",
     "not base64": lambda c, other: "!!!!.????",
-    "forged body, no key": lambda c, other: (
-        _b64(b'{"b":"x","k":{"pk":{"S":"OWNER#x"}}}') + "." + _b64(b"0" * 16)
-    ),
+    "forged body, no key": lambda c, other: _b64(b'{"b":"x","k":{"pk":{"S":"OWNER#x"}}}') + "." + _b64(b"0" * 16),
     "json in the clear": lambda c, other: '{"k":{},"b":"x"}',
     "maximum length": lambda c, other: "A" * 2047 + ".",
 }
@@ -874,9 +844,7 @@ for label, value, code in [
     ("list", "[5]", "int_type"),
     ("object", "{}", "int_type"),
 ]:
-    HOSTILE[f"age {label}"] = Hostile(
-        "POST", "/dogs", 422, "validation", "body.age", raw=_dog_raw(value), code=code
-    )
+    HOSTILE[f"age {label}"] = Hostile("POST", "/dogs", 422, "validation", "body.age", raw=_dog_raw(value), code=code)
     HOSTILE[f"age {label} on update"] = Hostile(
         "PUT", "/dogs/{dog}", 422, "validation", "body.age", raw=f'{{"age": {value}}}', code=code
     )
@@ -1047,9 +1015,7 @@ HOSTILE.update(
         "list: naive 'from'": Hostile(
             "GET", "/bookings", 422, "validation", "query.from", params={"from": "2030-01-02T00:00:00"}
         ),
-        "list: unknown status": Hostile(
-            "GET", "/bookings", 422, "validation", "query.status", params={"status": "*"}
-        ),
+        "list: unknown status": Hostile("GET", "/bookings", 422, "validation", "query.status", params={"status": "*"}),
         "roster: impossible date": Hostile(
             "GET",
             "/admin/bookings",
@@ -1059,9 +1025,7 @@ HOSTILE.update(
             params={"date": "2030-02-30"},
             sub=STAFF,
         ),
-        "roster: no date": Hostile(
-            "GET", "/admin/bookings", 422, "validation", "query.date", params={}, sub=STAFF
-        ),
+        "roster: no date": Hostile("GET", "/admin/bookings", 422, "validation", "query.date", params={}, sub=STAFF),
         "capacity: unknown service": Hostile(
             "PUT",
             "/admin/capacity/spa",
@@ -1102,9 +1066,7 @@ HOSTILE.update(
         "a non-object body (null)": Hostile("POST", "/dogs", 422, "validation", "body", raw="null"),
         "a non-object body (string)": Hostile("POST", "/dogs", 422, "validation", "body", raw='"Rex"'),
         "an empty body": Hostile("POST", "/dogs", 422, "validation", "body", raw=""),
-        "invalid UTF-8": Hostile(
-            "POST", "/dogs", 400, "malformed-json", raw=b'{"name": "\xff\xfe", "size": "small"}'
-        ),
+        "invalid UTF-8": Hostile("POST", "/dogs", 400, "malformed-json", raw=b'{"name": "\xff\xfe", "size": "small"}'),
         "a body of exactly 64 KiB": Hostile(
             "POST",
             "/dogs",
@@ -1232,9 +1194,7 @@ def test_the_gate_refuses_oversized_and_non_json_bodies(world: World, route: Rou
 def test_the_gate_refuses_malformed_and_deeply_nested_json(world: World, route: RouteSpec, case: str) -> None:
     raw, status, kind = JSON_GATE[case]
     with unchanged(world):
-        response = world.send(
-            route.method, _route_path(world, route), headers=_bearer_for(world, route), raw=raw
-        )
+        response = world.send(route.method, _route_path(world, route), headers=_bearer_for(world, route), raw=raw)
     assert_problem(response, status, kind)
 
 
@@ -1247,19 +1207,13 @@ def test_an_owner_cannot_hoard_capacity_with_unpaid_bookings(world: World) -> No
     register = {"name": "Hoarder", "email": "hoarder@example.com"}
     assert world.as_(hoarder, "POST", "/owners/register", body=register).status_code == 201
     dog = _created(
-        world.as_(
-            hoarder, "POST", "/dogs", body={"name": "Max", "size": "small", "vaccinations": VACCINATIONS}
-        )
+        world.as_(hoarder, "POST", "/dogs", body={"name": "Max", "size": "small", "vaccinations": VACCINATIONS})
     )
     first = world.day + timedelta(days=30)
     for n in range(cap):
-        _created(
-            world.as_(hoarder, "POST", "/bookings", body=world.booking_body(dog, first + timedelta(days=n)))
-        )
+        _created(world.as_(hoarder, "POST", "/bookings", body=world.booking_body(dog, first + timedelta(days=n))))
     with unchanged(world):
-        response = world.as_(
-            hoarder, "POST", "/bookings", body=world.booking_body(dog, first + timedelta(days=cap))
-        )
+        response = world.as_(hoarder, "POST", "/bookings", body=world.booking_body(dog, first + timedelta(days=cap)))
     assert_problem(response, 409, "limit-reached")
 
 

@@ -72,9 +72,7 @@ def _real_ids(fuzzing: Fuzzing, case: schemathesis.Case, nth: int) -> None:
         return
     path = case.path
     if case.path_parameters and "id" in case.path_parameters:
-        entity = (
-            "payment" if path.startswith("/payments") else "dog" if path.startswith("/dogs") else "booking"
-        )
+        entity = "payment" if path.startswith("/payments") else "dog" if path.startswith("/dogs") else "booking"
         case.path_parameters["id"] = fuzzing.ids[entity]
     if isinstance(case.body, dict):
         for name, entity in (("dog_id", "dog"), ("booking_id", "booking")):
@@ -140,6 +138,4 @@ def test_documented_responses_and_no_server_errors(
     _real_ids(fuzzing, case, nth)
     token = fuzzing.admin if case.path.startswith("/admin/") else fuzzing.owner
     # No shared session: a new connection per request (the local server answers keep-alive slowly).
-    case.call_and_validate(
-        base_url=fuzzing.server.url, headers={"Authorization": token}, checks=CHECKS, timeout=30
-    )
+    case.call_and_validate(base_url=fuzzing.server.url, headers={"Authorization": token}, checks=CHECKS, timeout=30)

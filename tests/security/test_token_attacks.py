@@ -114,9 +114,7 @@ class Keys:
         )
         return f"{signing_input}.{b64(signature)}"
 
-    def hs(
-        self, secret: bytes, header: dict[str, Any] | None = None, claims: dict[str, Any] | None = None
-    ) -> str:
+    def hs(self, secret: bytes, header: dict[str, Any] | None = None, claims: dict[str, Any] | None = None) -> str:
         """Sign with HMAC-SHA256 (built by hand: PyJWT rightly refuses PEM keys as secrets)."""
         signing_input = f"{segment(header or self.header(alg='HS256'))}.{segment(claims or self.claims())}"
         mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
@@ -150,9 +148,7 @@ def _signature_from_another_token(keys: Keys) -> str:
 
 
 def _unsigned(keys: Keys, alg: str, signature: str = "") -> str:
-    return (
-        f"{segment(keys.header(alg=alg))}.{segment(keys.claims(**{'cognito:groups': ['admin']}))}.{signature}"
-    )
+    return f"{segment(keys.header(alg=alg))}.{segment(keys.claims(**{'cognito:groups': ['admin']}))}.{signature}"
 
 
 def _es256(keys: Keys) -> str:
@@ -192,9 +188,7 @@ ATTACKS: dict[str, Callable[[Keys], str]] = {
     "missing-client-id-and-aud": lambda k: k.rs(claims=k.claims(client_id=_DROP)),
     "wrong-aud-with-right-client-id": lambda k: k.rs(claims=k.claims(aud="some-other-app")),
     "aud-list-with-extra-audiences": lambda k: k.rs(claims=k.claims(aud=[DEV_CLIENT_ID, "other"])),
-    "id-token-to-access-verifier": lambda k: k.rs(
-        claims=k.claims(token_use="id", client_id=_DROP, aud=DEV_CLIENT_ID)
-    ),
+    "id-token-to-access-verifier": lambda k: k.rs(claims=k.claims(token_use="id", client_id=_DROP, aud=DEV_CLIENT_ID)),
     "missing-token-use": lambda k: k.rs(claims=k.claims(token_use=_DROP)),
     "refresh-token-use": lambda k: k.rs(claims=k.claims(token_use="refresh")),
     # --- subject
@@ -213,9 +207,7 @@ ATTACKS: dict[str, Callable[[Keys], str]] = {
     "hs256-public-key-pem-as-secret": lambda k: k.hs(k.public_pem),
     "hs256-public-key-pem-stripped-as-secret": lambda k: k.hs(k.public_pem.strip()),
     "hs256-public-key-der-as-secret": lambda k: k.hs(
-        k.private.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        k.private.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     ),
     "hs256-jwks-json-as-secret": lambda k: k.hs(json.dumps(k.issuer.jwks()).encode()),
     "hs256-random-secret": lambda k: jwt.encode(
@@ -338,9 +330,7 @@ def test_refused_header_parameters_are_refused_before_any_key_lookup(keys: Keys)
     assert cache.fetch_count == 0
 
 
-def test_comma_in_a_group_name_cannot_smuggle_admin_through_the_authorizer(
-    keys: Keys, verifier: TokenVerifier
-) -> None:
+def test_comma_in_a_group_name_cannot_smuggle_admin_through_the_authorizer(keys: Keys, verifier: TokenVerifier) -> None:
     token = keys.rs(claims=keys.claims(**{"cognito:groups": ["staff,admin", "admin ", "staff"]}))
     identity = verifier.verify(token)
     assert not identity.is_admin
@@ -486,9 +476,7 @@ def test_cognito_access_token_is_accepted_by_an_access_token_verifier(
         ("id", lambda key: _cognito_id_token(key, aud=_DROP)),
         (
             "id",
-            lambda key: _cognito_id_token(
-                key, iss="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"
-            ),
+            lambda key: _cognito_id_token(key, iss="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"),
         ),
         ("access", lambda key: _cognito_access_token(key, client_id="another-app-client")),
         ("access", lambda key: _cognito_access_token(key, exp=int(time.time()) - 3600)),
@@ -509,7 +497,5 @@ def test_the_dev_issuer_is_not_trusted_by_a_cognito_verifier(keys: Keys, cognito
     verifier = TokenVerifier(cognito_jwks, COGNITO_ISSUER, CLIENT_ID)
     with pytest.raises(Unauthenticated):
         verifier.verify(
-            keys.issuer.mint(
-                "owner-1", admin=True, extra_claims={"iss": COGNITO_ISSUER, "client_id": CLIENT_ID}
-            )
+            keys.issuer.mint("owner-1", admin=True, extra_claims={"iss": COGNITO_ISSUER, "client_id": CLIENT_ID})
         )

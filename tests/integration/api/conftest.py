@@ -16,9 +16,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
-            item.add_marker(
-                pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
-            )
+            item.add_marker(pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning"))
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,7 @@ UNKNOWN = {
     "id": "00000000-0000-4000-8000-000000000000",
     "service_type": "daycare",
 }
-BODY_ROUTES = [
-    r for r in routes() if r.method in ("POST", "PUT") and "{id}/check-" not in r.path and not r.public
-]
+BODY_ROUTES = [r for r in routes() if r.method in ("POST", "PUT") and "{id}/check-" not in r.path and not r.public]
 LIST_ROUTES = [
     ("/dogs", {}),
     ("/bookings", {}),
@@ -32,9 +30,7 @@ ADMIN_ROUTES = [r for r in routes() if r.path.startswith("/admin/")]
 
 
 def path_params(route: RouteSpec, **ids: str) -> dict[str, str]:
-    prefix = (
-        "booking" if route.path.startswith(("/admin", "/bookings")) else route.path.split("/")[1].rstrip("s")
-    )
+    prefix = "booking" if route.path.startswith(("/admin", "/bookings")) else route.path.split("/")[1].rstrip("s")
     values = {"id": ids.get("id", f"{prefix}-{UNKNOWN['id']}"), "service_type": UNKNOWN["service_type"]}
     return {name: values[name] for name in route.pattern.groupindex}
 
@@ -189,9 +185,7 @@ OWNED = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "resource", "kind", "body"), OWNED, ids=[f"{m} {r}" for m, r, _, _ in OWNED]
-)
+@pytest.mark.parametrize(("method", "resource", "kind", "body"), OWNED, ids=[f"{m} {r}" for m, r, _, _ in OWNED])
 def test_another_owners_id_is_404_exactly_like_an_unknown_id(
     api: Api, alice: dict[str, Any], method: str, resource: str, kind: str, body: Any
 ) -> None:
@@ -199,9 +193,7 @@ def test_another_owners_id_is_404_exactly_like_an_unknown_id(
     api.add_dog("bob", name="Bobby")
     with api.unchanged():
         theirs = api.call(method, resource, sub="bob", path_params={"id": alice[kind]["id"]}, body=body)
-        unknown = api.call(
-            method, resource, sub="bob", path_params={"id": f"{kind}-{UNKNOWN['id']}"}, body=body
-        )
+        unknown = api.call(method, resource, sub="bob", path_params={"id": f"{kind}-{UNKNOWN['id']}"}, body=body)
         garbage = api.call(method, resource, sub="bob", path_params={"id": "not-an-id"}, body=body)
         if_match = api.call(
             method,
@@ -240,9 +232,7 @@ def test_unknown_ids_are_404(api: Api, alice: dict[str, Any]) -> None:
 
 def test_a_duplicate_email_is_409(api: Api, alice: dict[str, Any]) -> None:
     with api.unchanged():
-        again = api.call(
-            "POST", "/owners/register", sub="bob", body={"name": "Bob", "email": " ALICE@example.COM "}
-        )
+        again = api.call("POST", "/owners/register", sub="bob", body={"name": "Bob", "email": " ALICE@example.COM "})
     assert_problem(again, 409, "duplicate-email")
     api.register("bob")
     with api.unchanged():
@@ -257,9 +247,7 @@ def test_an_overlapping_booking_is_409(api: Api, alice: dict[str, Any]) -> None:
     dog = alice["dog"]["id"]
     start = day(4, 12)
     with api.unchanged():
-        overlapping = api.call(
-            "POST", "/bookings", body=booking_body(dog, start=start, end=start.replace(hour=14))
-        )
+        overlapping = api.call("POST", "/bookings", body=booking_body(dog, start=start, end=start.replace(hour=14)))
     assert_problem(overlapping, 409, "overlapping-booking")
     other = api.book("alice", dog, start=day(5, 9))
     with api.unchanged():
@@ -356,10 +344,7 @@ def test_a_stale_etag_is_412_after_someone_else_wrote(api: Api, alice: dict[str,
     path = {"id": alice["dog"]["id"]}
     etag = api.call("GET", "/dogs/{id}", path_params=path).header("ETag")
     assert etag == '"1"'
-    assert (
-        api.call("PUT", "/dogs/{id}", path_params=path, body={"age": 3}, headers={"If-Match": etag}).status
-        == 200
-    )
+    assert api.call("PUT", "/dogs/{id}", path_params=path, body={"age": 3}, headers={"If-Match": etag}).status == 200
     with api.unchanged():
         stale = api.call("PUT", "/dogs/{id}", path_params=path, body={"age": 9}, headers={"If-Match": etag})
     assert_problem(stale, 412, "version-mismatch")
@@ -443,9 +428,7 @@ BODY_FIELDS = {
 
 
 @pytest.mark.parametrize(("method", "resource"), list(BODY_FIELDS), ids=[f"{m} {r}" for m, r in BODY_FIELDS])
-def test_server_owned_and_unknown_fields_are_422(
-    api: Api, alice: dict[str, Any], method: str, resource: str
-) -> None:
+def test_server_owned_and_unknown_fields_are_422(api: Api, alice: dict[str, Any], method: str, resource: str) -> None:
     body, kind = BODY_FIELDS[(method, resource)]
     if body is None:
         body = booking_body(alice["dog"]["id"], start=day(8))
@@ -459,9 +442,7 @@ def test_server_owned_and_unknown_fields_are_422(
 
 def test_payments_and_capacity_refuse_server_owned_fields_too(api: Api) -> None:
     with api.unchanged():
-        paid = api.call(
-            "POST", "/payments", body={"booking_id": f"booking-{UNKNOWN['id']}", "amount": "0.01"}
-        )
+        paid = api.call("POST", "/payments", body={"booking_id": f"booking-{UNKNOWN['id']}", "amount": "0.01"})
         assert_problem(paid, 422, "validation", field="body.amount")
         capacity = api.call(
             "PUT",

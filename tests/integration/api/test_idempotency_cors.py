@@ -35,9 +35,7 @@ def test_a_replay_returns_the_first_response(api: Api, dog: dict[str, Any]) -> N
 
 
 def test_the_same_key_with_another_body_is_422(api: Api, dog: dict[str, Any]) -> None:
-    first = api.call(
-        "POST", "/bookings", body=booking_body(dog["id"], start=day(5)), headers={"Idempotency-Key": KEY}
-    )
+    first = api.call("POST", "/bookings", body=booking_body(dog["id"], start=day(5)), headers={"Idempotency-Key": KEY})
     assert first.status == 201
     with api.unchanged():
         other = api.call(
@@ -50,9 +48,7 @@ def test_the_same_key_with_another_body_is_422(api: Api, dog: dict[str, Any]) ->
 def test_keys_are_per_owner(api: Api, dog: dict[str, Any]) -> None:
     api.register("bob")
     bobs = api.add_dog("bob", name="Bobby")
-    alice = api.call(
-        "POST", "/bookings", body=booking_body(dog["id"], start=day(5)), headers={"Idempotency-Key": KEY}
-    )
+    alice = api.call("POST", "/bookings", body=booking_body(dog["id"], start=day(5)), headers={"Idempotency-Key": KEY})
     bob = api.call(
         "POST",
         "/bookings",
@@ -80,9 +76,7 @@ def test_a_failed_request_does_not_use_up_its_key(api: Api, dog: dict[str, Any])
     with api.unchanged():
         refused = api.call("POST", "/bookings", body=body, headers={"Idempotency-Key": KEY})
     assert_problem(refused, 409, "overlapping-booking")
-    api.call(
-        "DELETE", "/bookings/{id}", path_params={"id": api.call("GET", "/bookings").body["items"][0]["id"]}
-    )
+    api.call("DELETE", "/bookings/{id}", path_params={"id": api.call("GET", "/bookings").body["items"][0]["id"]})
     retried = api.call("POST", "/bookings", body=body, headers={"Idempotency-Key": KEY})
     assert retried.status == 201
 
@@ -125,15 +119,11 @@ def test_a_preflight_from_an_allowed_origin_gets_the_allow_headers(api: Api, res
     allowed_headers = {h.strip().lower() for h in headers["access-control-allow-headers"].split(",")}
     assert {"authorization", "content-type", "if-match", "idempotency-key"} <= allowed_headers
     assert {"GET", "PUT", "POST", "OPTIONS"} <= set(headers["access-control-allow-methods"].split(","))
-    assert {"etag", "retry-after"} <= {
-        h.strip().lower() for h in headers["access-control-expose-headers"].split(",")
-    }
+    assert {"etag", "retry-after"} <= {h.strip().lower() for h in headers["access-control-expose-headers"].split(",")}
     assert headers.get("access-control-allow-credentials") != "true"
 
 
-@pytest.mark.parametrize(
-    "origin", ["https://evil.example", "https://app.dogcare.example.evil.example", "null", None]
-)
+@pytest.mark.parametrize("origin", ["https://evil.example", "https://app.dogcare.example.evil.example", "null", None])
 def test_a_preflight_from_another_origin_gets_no_cors_headers(api: Api, origin: str | None) -> None:
     headers = {**PREFLIGHT, **({"Origin": origin} if origin else {})}
     result = api.call("OPTIONS", "/dogs/{id}", authorizer=None, path_params={"id": "dog-1"}, headers=headers)
@@ -155,9 +145,7 @@ def test_responses_carry_cors_only_for_allowed_origins(api: Api) -> None:
     anonymous = api.call("GET", "/owners/profile", authorizer=None, headers={"Origin": staff})
     assert anonymous.status == 401
     assert anonymous.header("Access-Control-Allow-Origin") == staff
-    too_big = api.call(
-        "POST", "/dogs", raw_body="{" + " " * 70_000 + "}", headers={"Origin": "https://evil.example"}
-    )
+    too_big = api.call("POST", "/dogs", raw_body="{" + " " * 70_000 + "}", headers={"Origin": "https://evil.example"})
     assert too_big.status == 413
     assert cors_headers(too_big.headers) == {}
 

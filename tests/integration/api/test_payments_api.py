@@ -72,9 +72,7 @@ def test_paying_then_the_webhook_confirms_the_booking(
     confirmed = api.call("GET", "/bookings/{id}", path_params={"id": booking["id"]}).body
     assert confirmed["status"] == "confirmed"
     assert confirmed["payment_id"] == payment["id"]
-    checked_in = api.call(
-        "POST", "/admin/bookings/{id}/check-in", admin=True, path_params={"id": booking["id"]}
-    )
+    checked_in = api.call("POST", "/admin/bookings/{id}/check-in", admin=True, path_params={"id": booking["id"]})
     assert checked_in.status == 200
     assert_problem(pay(api, booking["id"]), 409, "booking-already-paid")
 
@@ -109,9 +107,7 @@ def test_payments_of_others_and_unknown_ones_are_the_same_404(
         assert_problem(their_booking, 404, "not-found")
 
 
-def test_a_cancelled_booking_cannot_be_paid(
-    api: Api, stripe: InMemoryPaymentGateway, booking: dict[str, Any]
-) -> None:
+def test_a_cancelled_booking_cannot_be_paid(api: Api, stripe: InMemoryPaymentGateway, booking: dict[str, Any]) -> None:
     api.call("DELETE", "/bookings/{id}", path_params={"id": booking["id"]})
     with api.unchanged():
         result = pay(api, booking["id"])
@@ -142,15 +138,9 @@ def test_a_webhook_with_a_bad_signature_is_400_and_changes_nothing(
     assert api.call("GET", "/bookings/{id}", path_params={"id": booking["id"]}).body["status"] == "pending"
 
 
-def test_the_webhook_needs_no_token_but_the_other_payment_routes_do(
-    api: Api, stripe: InMemoryPaymentGateway
-) -> None:
-    assert_problem(
-        api.call("POST", "/payments", authorizer=None, body={"booking_id": "x"}), 401, "unauthenticated"
-    )
-    assert_problem(
-        api.call("GET", "/payments/{id}", authorizer=None, path_params={"id": "x"}), 401, "unauthenticated"
-    )
+def test_the_webhook_needs_no_token_but_the_other_payment_routes_do(api: Api, stripe: InMemoryPaymentGateway) -> None:
+    assert_problem(api.call("POST", "/payments", authorizer=None, body={"booking_id": "x"}), 401, "unauthenticated")
+    assert_problem(api.call("GET", "/payments/{id}", authorizer=None, path_params={"id": "x"}), 401, "unauthenticated")
     webhook = api.call(
         "POST", "/payments/webhook", authorizer=None, raw_body="{}", headers={"Content-Type": "text/plain"}
     )

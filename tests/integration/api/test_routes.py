@@ -124,9 +124,7 @@ def test_booking_routes(api: Api) -> None:
     assert moved_view["start_time"] == iso(day(5, 10))
     assert moved_view["price"] == "65.00"  # one night now
 
-    noted = api.call(
-        "PUT", "/bookings/{id}", path_params=path, body={"special_instructions": "Shy with cats"}
-    )
+    noted = api.call("PUT", "/bookings/{id}", path_params=path, body={"special_instructions": "Shy with cats"})
     assert ok(noted, 200, BookingView, 3)["special_instructions"] == "Shy with cats"
 
     other = api.book("alice", dog["id"], start=day(9, 8))
@@ -168,20 +166,14 @@ def test_admin_routes(api: Api) -> None:
     the_day = booking["start_time"][:10]
 
     roster = page(api.call("GET", "/admin/bookings", admin=True, query={"date": the_day}), RosterEntryView)
-    assert [(r["booking_id"], r["dog_name"], r["status"]) for r in roster] == [
-        (booking["id"], "Rex", "pending")
-    ]
-    filtered = api.call(
-        "GET", "/admin/bookings", admin=True, query={"date": the_day, "service_type": "boarding"}
-    )
+    assert [(r["booking_id"], r["dog_name"], r["status"]) for r in roster] == [(booking["id"], "Rex", "pending")]
+    filtered = api.call("GET", "/admin/bookings", admin=True, query={"date": the_day, "service_type": "boarding"})
     assert page(filtered, RosterEntryView) == []
 
     owners = api.call("GET", "/admin/owners", admin=True, query={"limit": "1"})
     first = page(owners, OwnerView)
     more = page(
-        api.call(
-            "GET", "/admin/owners", admin=True, query={"limit": "1", "cursor": owners.body["next_cursor"]}
-        ),
+        api.call("GET", "/admin/owners", admin=True, query={"limit": "1", "cursor": owners.body["next_cursor"]}),
         OwnerView,
     )
     assert sorted(o["name"] for o in first + more) == ["Alice", "Bob"]
@@ -206,9 +198,7 @@ def test_admin_routes(api: Api) -> None:
     done = ok(checked_out, 200, BookingView, 4)
     assert done["status"] == "completed"
     assert done["checked_out_at"] is not None
-    assert (
-        ok(api.call("GET", "/bookings/{id}", path_params=path), 200, BookingView, 4)["status"] == "completed"
-    )
+    assert ok(api.call("GET", "/bookings/{id}", path_params=path), 200, BookingView, 4)["status"] == "completed"
 
 
 def test_the_server_prices_every_service(api: Api) -> None:

@@ -299,9 +299,7 @@ def test_reschedule_checks_overlap_capacity_and_version(app: Dogcare, ana) -> No
         app.bookings.update(ana.id, booking.id, UpdateBooking(start_time=at(5, 13), end_time=at(5, 14)), 7)
     with nothing_written(app), pytest.raises(ValidationFailed):
         app.bookings.update(ana.id, booking.id, UpdateBooking(end_time=at(5, 8)))
-    same_day = app.bookings.update(
-        ana.id, booking.id, UpdateBooking(start_time=at(5, 13), end_time=at(5, 14))
-    )
+    same_day = app.bookings.update(ana.id, booking.id, UpdateBooking(start_time=at(5, 13), end_time=at(5, 14)))
     assert counter(app, "daycare", date(2030, 3, 5)) == 1
     assert same_day.start_time == at(5, 13)
 
@@ -405,12 +403,8 @@ def test_roster_per_day_and_per_service(app: Dogcare, ana) -> None:  # type: ign
         ("daycare", daycare.id, "A"),
         ("parking", parking.id, "B"),
     ]
-    assert [r.booking_id for r in app.bookings.roster(date(2030, 3, 5), "parking", 10, None).items] == [
-        parking.id
-    ]
-    assert [r.booking_id for r in app.bookings.roster(date(2030, 3, 6), None, 10, None).items] == [
-        boarding.id
-    ]
+    assert [r.booking_id for r in app.bookings.roster(date(2030, 3, 5), "parking", 10, None).items] == [parking.id]
+    assert [r.booking_id for r in app.bookings.roster(date(2030, 3, 6), None, 10, None).items] == [boarding.id]
     assert app.bookings.roster(date(2030, 3, 6), "daycare", 10, None).items == []
     first = app.bookings.roster(date(2030, 3, 5), None, 2, None)
     assert first.next_cursor
@@ -497,7 +491,5 @@ def test_moving_a_long_stay_past_one_transaction_is_refused_cleanly(app: Dogcare
     later = UpdateBooking(start_time=at(5, 9, month=5), end_time=at(4, 9, month=6))
     with nothing_written(app), pytest.raises(LimitReached, match="124 records"):
         app.bookings.update(ana.id, booking.id, later)
-    shifted = app.bookings.update(
-        ana.id, booking.id, UpdateBooking(start_time=at(6, 9), end_time=at(5, 9, month=4))
-    )
+    shifted = app.bookings.update(ana.id, booking.id, UpdateBooking(start_time=at(6, 9), end_time=at(5, 9, month=4)))
     assert shifted.start_time == at(6, 9)  # overlapping dates touch far fewer items

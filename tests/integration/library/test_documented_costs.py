@@ -29,9 +29,7 @@ BOARD3 = {"roster day": 4, "capacity day": 3}
 BOARD30 = {"roster day": 31, "capacity day": 30}
 
 
-def one_transaction(
-    app: Dogcare, fn: Callable[..., Any], *args: Any, **kwargs: Any
-) -> tuple[Counter[str], Any]:
+def one_transaction(app: Dogcare, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Counter[str], Any]:
     """Call ``fn``; return the actions of the one TransactWriteItems it sent, and its result."""
     with recording(app) as rec:
         result = fn(*args, **kwargs)
@@ -55,18 +53,12 @@ def confirm(app: Dogcare, booking: Booking) -> Booking:
 def test_owner_and_dog_writes(app: Dogcare) -> None:
     assert one_transaction(app, register, app, "sub-a")[0] == declared("register_owner")
     update = app.owners.update_profile
-    assert one_transaction(app, update, "sub-a", UpdateOwner(name="B"))[0] == declared(
-        "update_owner", optional=False
-    )
-    assert one_transaction(app, update, "sub-a", UpdateOwner(email="n@example.com"))[0] == declared(
-        "update_owner"
-    )
+    assert one_transaction(app, update, "sub-a", UpdateOwner(name="B"))[0] == declared("update_owner", optional=False)
+    assert one_transaction(app, update, "sub-a", UpdateOwner(email="n@example.com"))[0] == declared("update_owner")
     owner = app.owners.profile("sub-a")
     actions, dog = one_transaction(app, add_dog, app, owner)
     assert actions == declared("add_dog")
-    assert one_transaction(app, app.dogs.update, owner.id, dog.id, UpdateDog(age=3))[0] == declared(
-        "update_dog"
-    )
+    assert one_transaction(app, app.dogs.update, owner.id, dog.id, UpdateDog(age=3))[0] == declared("update_dog")
     assert one_transaction(app, app.dogs.delete, owner.id, dog.id)[0] == declared("delete_dog")
 
 
@@ -84,9 +76,7 @@ def test_booking_lifecycle_writes(app: Dogcare, service: str, nights: int, units
 
     later = timedelta(days=40)
     pending = book(app, owner, dog, service, start + later, end + later)
-    assert one_transaction(app, app.bookings.cancel, owner.id, pending.id)[0] == declared(
-        "cancel_booking", units
-    )
+    assert one_transaction(app, app.bookings.cancel, owner.id, pending.id)[0] == declared("cancel_booking", units)
     confirmed = confirm(app, book(app, owner, dog, service, start + 2 * later, end + 2 * later))
     assert one_transaction(app, app.bookings.cancel, owner.id, confirmed.id)[0] == declared(
         "cancel_booking", units, optional=False
@@ -97,14 +87,10 @@ def test_the_longest_stay(app: Dogcare) -> None:
     owner = register(app)
     dog = add_dog(app, owner)
     start = at(5, 9)
-    actions, booking = one_transaction(
-        app, book, app, owner, dog, "boarding", start, start + timedelta(days=30)
-    )
+    actions, booking = one_transaction(app, book, app, owner, dog, "boarding", start, start + timedelta(days=30))
     assert actions == declared("create_booking", BOARD30)
     assert sum(actions.values()) == 64
-    assert one_transaction(app, app.bookings.cancel, owner.id, booking.id)[0] == declared(
-        "cancel_booking", BOARD30
-    )
+    assert one_transaction(app, app.bookings.cancel, owner.id, booking.id)[0] == declared("cancel_booking", BOARD30)
 
 
 def test_reschedule_and_instruction_writes(app: Dogcare) -> None:
@@ -125,9 +111,7 @@ def test_reschedule_and_instruction_writes(app: Dogcare) -> None:
     expected = declared("reschedule_booking", cases["3-night boarding one day later"])
     assert move(boarding, at(11, 9), at(14, 9)) == expected
     edit = UpdateBooking(special_instructions="x")
-    assert one_transaction(app, app.bookings.update, owner.id, daycare.id, edit)[0] == declared(
-        "update_instructions"
-    )
+    assert one_transaction(app, app.bookings.update, owner.id, daycare.id, edit)[0] == declared("update_instructions")
 
 
 def test_payment_writes(app: Dogcare, clock: Clock) -> None:
@@ -166,9 +150,7 @@ def test_documented_item_sizes_cover_realistic_items(app: Dogcare, clock: Clock)
             name="Ana María García-López",
             email="ana.maria.garcia.lopez@example.com",
             phone="+1 (555) 010-0000",
-            address=AddressInput(
-                street="1234 North Elm Street, Apt 56", city="Springfield", state="IL", zip="62701"
-            ),
+            address=AddressInput(street="1234 North Elm Street, Apt 56", city="Springfield", state="IL", zip="62701"),
         ),
     )
     dog = app.dogs.add(
@@ -178,9 +160,7 @@ def test_documented_item_sizes_cover_realistic_items(app: Dogcare, clock: Clock)
             breed="Nova Scotia Duck Tolling Retriever",
             age=4,
             size="large",
-            vaccinations=[
-                Vacc(name=n, expires_on=date(2031, 1, 15)) for n in ("rabies", "dhpp", "bordetella")
-            ],
+            vaccinations=[Vacc(name=n, expires_on=date(2031, 1, 15)) for n in ("rabies", "dhpp", "bordetella")],
             special_needs=["no chicken", "insulin at 8am"],
             emergency_contact="Luis García +1 555 010 0001",
         ),
@@ -235,9 +215,5 @@ def test_documented_item_sizes_cover_realistic_items(app: Dogcare, clock: Clock)
             largest[entity] = max(largest.get(entity, 0), item_size(item))
     assert set(largest) == set(ITEM_BYTES)
     for entity, size in largest.items():
-        assert size <= ITEM_BYTES[entity], (
-            f"{entity} items are {size} bytes, documented as {ITEM_BYTES[entity]}"
-        )
-        assert size >= ITEM_BYTES[entity] * 0.5, (
-            f"{entity} items are {size} bytes; the documented size is stale"
-        )
+        assert size <= ITEM_BYTES[entity], f"{entity} items are {size} bytes, documented as {ITEM_BYTES[entity]}"
+        assert size >= ITEM_BYTES[entity] * 0.5, f"{entity} items are {size} bytes; the documented size is stale"

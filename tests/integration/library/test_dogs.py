@@ -19,9 +19,7 @@ from .conftest import add_dog, at, book, items_by_key, nothing_written, register
 
 def test_add_writes_profile_and_empty_schedule(app: Dogcare) -> None:
     owner = register(app)
-    dog = add_dog(
-        app, owner, breed="Collie", age=4, special_needs=["no chicken"], emergency_contact="Bob 555"
-    )
+    dog = add_dog(app, owner, breed="Collie", age=4, special_needs=["no chicken"], emergency_contact="Bob 555")
     assert dog.owner_id == owner.id
     assert dog.version == 1
     assert dog.vaccination_status == "up-to-date"

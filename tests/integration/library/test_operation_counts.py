@@ -79,9 +79,7 @@ def test_booking_operations(app: Dogcare, clock: Clock) -> None:
     owner = register(app)
     dog = add_dog(app, owner)
     holder: dict[str, Booking] = {}
-    assert ops(
-        app, lambda: holder.setdefault("b", book(app, owner, dog, "boarding", at(5, 9), at(9, 9)))
-    ) == {
+    assert ops(app, lambda: holder.setdefault("b", book(app, owner, dog, "boarding", at(5, 9), at(9, 9)))) == {
         "BatchGetItem": 1,
         **TX,
     }

@@ -40,9 +40,7 @@ def booking(app: Dogcare) -> Booking:
     return book(app, owner, add_dog(app, owner))
 
 
-def test_reserve_links_the_booking_and_bumps_its_version(
-    app: Dogcare, booking: Booking, clock: Clock
-) -> None:
+def test_reserve_links_the_booking_and_bumps_its_version(app: Dogcare, booking: Booking, clock: Clock) -> None:
     v2 = app.bookings.update(booking.owner_id, booking.id, UpdateBooking(special_instructions="v2"))
     payment = app.payment_repository.reserve(new_payment(booking, clock), v2)
     assert payment.version == 1
@@ -60,9 +58,7 @@ def test_reserve_links_the_booking_and_bumps_its_version(
     assert app.payment_repository.list_for_owner(booking.owner_id, 10, None).items == [payment]
 
 
-def test_a_second_payment_for_the_booking_writes_nothing(
-    app: Dogcare, booking: Booking, clock: Clock
-) -> None:
+def test_a_second_payment_for_the_booking_writes_nothing(app: Dogcare, booking: Booking, clock: Clock) -> None:
     app.payment_repository.reserve(new_payment(booking, clock), booking)
     with nothing_written(app), pytest.raises(AlreadyLinked):
         app.payment_repository.reserve(new_payment(booking, clock, "payment-2"), booking)

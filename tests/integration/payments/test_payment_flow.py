@@ -145,9 +145,7 @@ def test_cancelling_an_unpaid_booking_cancels_the_intent(
     assert webhooks.outcomes == [("payment_intent.canceled", 200, "applied")]
 
 
-def test_stripe_down_then_back_makes_one_intent(
-    app: Dogcare, fake: FakeStripe, webhooks: WebhookReceiver
-) -> None:
+def test_stripe_down_then_back_makes_one_intent(app: Dogcare, fake: FakeStripe, webhooks: WebhookReceiver) -> None:
     gateway = StripeGateway(
         SECRET_KEY, WEBHOOK_SECRET, api_base=fake.base_url, timeout_seconds=5, max_network_retries=0
     )

@@ -85,9 +85,7 @@ def local(
     reset_gateway_cache()
 
 
-def dogcare(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
-) -> tuple[int, str]:
+def dogcare(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
     """Run the CLI in-process; (exit code, stdout and stderr with line wrapping undone)."""
     monkeypatch.setattr(sys, "argv", ["dogcare", *args])
     code = run(cli_app)

@@ -124,9 +124,7 @@ def test_retrieve_unknown_intent_is_a_provider_error(gateway: StripeGateway) -> 
 
 
 @pytest.mark.parametrize("bad_id", ["pi_a/../../v1/refunds", "re_123", "", "pi_"])
-def test_malformed_ids_are_refused_before_any_request(
-    fake: FakeStripe, gateway: StripeGateway, bad_id: str
-) -> None:
+def test_malformed_ids_are_refused_before_any_request(fake: FakeStripe, gateway: StripeGateway, bad_id: str) -> None:
     with pytest.raises(PaymentProviderError, match="expected an id"):
         gateway.retrieve_intent(bad_id)
     with pytest.raises(PaymentProviderError, match="expected an id"):
@@ -134,9 +132,7 @@ def test_malformed_ids_are_refused_before_any_request(
     assert fake.request_count() == 0
 
 
-def test_amount_below_stripe_minimum_is_refused_by_the_server(
-    fake: FakeStripe, gateway: StripeGateway
-) -> None:
+def test_amount_below_stripe_minimum_is_refused_by_the_server(fake: FakeStripe, gateway: StripeGateway) -> None:
     with pytest.raises(PaymentProviderError, match="amount_too_small"):
         create(gateway, amount=49)
     assert fake.intents == {}
@@ -316,9 +312,7 @@ def test_webhook_signed_with_another_secret_is_invalid(fake: FakeStripe, gateway
 
 
 @pytest.mark.parametrize("header", ["garbage", "t=notanumber,v1=abc", "t=1700000000"])
-def test_webhook_with_a_malformed_header_is_invalid(
-    fake: FakeStripe, gateway: StripeGateway, header: str
-) -> None:
+def test_webhook_with_a_malformed_header_is_invalid(fake: FakeStripe, gateway: StripeGateway, header: str) -> None:
     with pytest.raises(InvalidWebhook):
         gateway.parse_webhook(recorded_event(fake, gateway), header)
 
@@ -523,9 +517,7 @@ def test_contract_lifecycle(subject: Subject) -> None:
     with pytest.raises(PaymentProviderError):
         gateway.cancel_intent(intent.id, idempotency_key="x-1")
 
-    other = gateway.create_intent(
-        amount=50, currency="gbp", metadata={"keep": "x", "empty": ""}, idempotency_key="c-2"
-    )
+    other = gateway.create_intent(amount=50, currency="gbp", metadata={"keep": "x", "empty": ""}, idempotency_key="c-2")
     assert other.metadata == {"keep": "x"}  # Stripe drops empty metadata values
     assert gateway.cancel_intent(other.id, idempotency_key="x-2").status == "canceled"
     with pytest.raises(PaymentProviderError):

@@ -185,9 +185,7 @@ def test_cognito_configuration_end_to_end(
     get_settings.cache_clear()
     reset_verifier_cache()
     jwks_server.state.document = {
-        "keys": [
-            {**public_jwk(second_key.public_key()), "kid": "cognito-kid-1", "alg": "RS256", "use": "sig"}
-        ]
+        "keys": [{**public_jwk(second_key.public_key()), "kid": "cognito-kid-1", "alg": "RS256", "use": "sig"}]
     }
     now = int(time.time())
     claims = {
@@ -255,9 +253,7 @@ def test_missing_or_bad_credentials_answer_unauthorized(headers: dict[str, str] 
 
 
 @pytest.mark.usefixtures("local_env")
-def test_expired_and_forged_tokens_answer_unauthorized(
-    dev_issuer: DevIssuer, second_key: rsa.RSAPrivateKey
-) -> None:
+def test_expired_and_forged_tokens_answer_unauthorized(dev_issuer: DevIssuer, second_key: rsa.RSAPrivateKey) -> None:
     expired = dev_issuer.mint("owner-1", expires_in=-120)
     forged = jwt.encode(
         jwt.decode(dev_issuer.mint("owner-1", admin=True), options={"verify_signature": False}),

@@ -85,9 +85,7 @@ def test_mint_produces_a_cognito_shaped_access_token(dev_issuer: DevIssuer) -> N
 
 
 def test_mint_admin_groups_expiry_and_extra_claims(dev_issuer: DevIssuer) -> None:
-    token = dev_issuer.mint(
-        "a-1", admin=True, groups=["staff", "admin"], expires_in=60, extra_claims={"custom": 1}
-    )
+    token = dev_issuer.mint("a-1", admin=True, groups=["staff", "admin"], expires_in=60, extra_claims={"custom": 1})
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["cognito:groups"] == ["admin", "staff"]
     assert claims["exp"] - claims["iat"] == 60

@@ -182,9 +182,7 @@ def test_parse_never_keeps_private_material(second_key: rsa.RSAPrivateKey) -> No
     assert not isinstance(keys["leaked"], rsa.RSAPrivateKey)
 
 
-def test_parse_drops_a_kid_that_names_two_different_keys(
-    second_key: rsa.RSAPrivateKey, dev_issuer: DevIssuer
-) -> None:
+def test_parse_drops_a_kid_that_names_two_different_keys(second_key: rsa.RSAPrivateKey, dev_issuer: DevIssuer) -> None:
     document = {
         "keys": [
             _jwk(second_key, "dup"),
@@ -295,9 +293,7 @@ def test_concurrent_unknown_kids_fetch_once(jwks_server: JwksServer, dev_issuer:
         except UnknownKeyId:
             outcomes.append("unknown")
 
-    threads = [
-        threading.Thread(target=lookup, args=(dev_issuer.kid if n % 2 else f"junk-{n}",)) for n in range(16)
-    ]
+    threads = [threading.Thread(target=lookup, args=(dev_issuer.kid if n % 2 else f"junk-{n}",)) for n in range(16)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -87,9 +87,7 @@ def test_groups_claim_must_be_a_list(dev_issuer: DevIssuer, verifier: TokenVerif
 
 
 @pytest.mark.parametrize("offset", [-20, 20])
-def test_clock_skew_within_leeway_is_tolerated(
-    dev_issuer: DevIssuer, verifier: TokenVerifier, offset: int
-) -> None:
+def test_clock_skew_within_leeway_is_tolerated(dev_issuer: DevIssuer, verifier: TokenVerifier, offset: int) -> None:
     now = int(time.time())
     # Negative: expired 20 s ago. Positive: issued 20 s in the future. Leeway is 30 s.
     claims = {"exp": now + offset} if offset < 0 else {"iat": now + offset, "nbf": now + offset}
@@ -111,23 +109,17 @@ def test_odd_subjects_are_refused(dev_issuer: DevIssuer, verifier: TokenVerifier
         verifier.verify(dev_issuer.mint(sub))
 
 
-def test_cognito_uuid_and_federated_subjects_are_accepted(
-    dev_issuer: DevIssuer, verifier: TokenVerifier
-) -> None:
+def test_cognito_uuid_and_federated_subjects_are_accepted(dev_issuer: DevIssuer, verifier: TokenVerifier) -> None:
     for sub in ["8f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "Google_1234567890", "auth0|abc"]:
         assert verifier.verify(dev_issuer.mint(sub)).subject == sub
 
 
-def test_an_access_token_with_a_matching_aud_is_accepted(
-    dev_issuer: DevIssuer, verifier: TokenVerifier
-) -> None:
+def test_an_access_token_with_a_matching_aud_is_accepted(dev_issuer: DevIssuer, verifier: TokenVerifier) -> None:
     token = dev_issuer.mint("u", extra_claims={"aud": DEV_CLIENT_ID})
     assert verifier.verify(token).client_id == DEV_CLIENT_ID
 
 
-def test_an_aud_present_takes_precedence_over_client_id(
-    dev_issuer: DevIssuer, verifier: TokenVerifier
-) -> None:
+def test_an_aud_present_takes_precedence_over_client_id(dev_issuer: DevIssuer, verifier: TokenVerifier) -> None:
     token = dev_issuer.mint("u", extra_claims={"aud": "another-app"})  # client_id still matches
     with pytest.raises(Unauthenticated):
         verifier.verify(token)
@@ -297,9 +289,7 @@ def test_build_verifier_refuses_incomplete_or_insecure_configuration(changes: di
         build_verifier(Settings().with_changes(**changes))
 
 
-def test_build_verifier_refuses_the_dev_issuer_inside_lambda(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_build_verifier_refuses_the_dev_issuer_inside_lambda(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "dogcare-api")
     monkeypatch.delenv("AWS_SAM_LOCAL", raising=False)
     with pytest.raises(RuntimeError, match="JWKS_URL"):
@@ -311,9 +301,7 @@ def test_build_verifier_refuses_the_dev_issuer_inside_lambda(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    st.text(max_size=200) | st.from_regex(r"[A-Za-z0-9_-]{1,60}\.[A-Za-z0-9_-]{1,60}\.[A-Za-z0-9_-]{0,60}")
-)
+@given(st.text(max_size=200) | st.from_regex(r"[A-Za-z0-9_-]{1,60}\.[A-Za-z0-9_-]{1,60}\.[A-Za-z0-9_-]{0,60}"))
 def test_arbitrary_input_only_ever_raises_unauthenticated(verifier: TokenVerifier, token: str) -> None:
     with pytest.raises(Unauthenticated):
         verifier.verify(token)
@@ -333,11 +321,7 @@ def _sign_raw(header: dict[str, Any], claims: dict[str, Any], issuer: DevIssuer)
 
 
 _json = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=10),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=8,
 )
@@ -346,9 +330,7 @@ _json = st.recursive(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.dictionaries(
-        st.sampled_from(
-            ["sub", "iss", "exp", "iat", "nbf", "client_id", "aud", "token_use", "cognito:groups", "jti"]
-        ),
+        st.sampled_from(["sub", "iss", "exp", "iat", "nbf", "client_id", "aud", "token_use", "cognito:groups", "jti"]),
         _json,
         max_size=10,
     )

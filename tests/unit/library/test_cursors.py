@@ -44,9 +44,7 @@ def test_binding_depends_on_pattern_scope_and_params() -> None:
 
 def test_tampered_body_is_rejected(codec: CursorCodec) -> None:
     body, mac = codec.encode(KEY, BOUND).split(".")
-    forged = json.dumps(
-        {"k": {**KEY, "pk": {"S": "DOG#dog-2"}}, "b": BOUND}, separators=(",", ":"), sort_keys=True
-    )
+    forged = json.dumps({"k": {**KEY, "pk": {"S": "DOG#dog-2"}}, "b": BOUND}, separators=(",", ":"), sort_keys=True)
     with pytest.raises(InvalidCursor):
         codec.decode(f"{b64(forged.encode())}.{mac}", BOUND)
     flipped = ("A" if body[5] != "A" else "B").join((body[:5], body[6:]))

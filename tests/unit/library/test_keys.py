@@ -44,9 +44,7 @@ def test_capacity_and_counter_keys() -> None:
 
 def test_payment_and_marker_keys() -> None:
     assert keys.payment_pk("payment-1") == "PAYMENT#payment-1"
-    assert (
-        keys.owner_payment_sk("2030-03-04T08:00:00Z", "payment-1") == "PAYMENT#2030-03-04T08:00:00Z#payment-1"
-    )
+    assert keys.owner_payment_sk("2030-03-04T08:00:00Z", "payment-1") == "PAYMENT#2030-03-04T08:00:00Z#payment-1"
     assert keys.provider_event_pk("evt_1") == "PROVIDER_EVENT#evt_1"
     assert keys.PROCESSED_SK == "#PROCESSED"
     assert keys.rate_pk("sub") == "RATE#sub"

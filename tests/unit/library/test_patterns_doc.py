@@ -102,9 +102,7 @@ def test_strong_read(size: int, rcu: float) -> None:
     assert strong_read_rcu(size) == rcu
 
 
-@pytest.mark.parametrize(
-    ("size", "rcu"), [(0, 0.5), (4096, 0.5), (4097, 1.0), (20 * 900, 2.5), (100 * 900, 11.0)]
-)
+@pytest.mark.parametrize(("size", "rcu"), [(0, 0.5), (4096, 0.5), (4097, 1.0), (20 * 900, 2.5), (100 * 900, 11.0)])
 def test_eventual_query(size: int, rcu: float) -> None:
     assert eventual_query_rcu(size) == rcu
 
@@ -130,9 +128,7 @@ def test_the_longest_booking_fits_one_transaction() -> None:
     create = WRITES_BY_NAME["create_booking"]
     assert create.count({"roster day": 31, "capacity day": 30}) == 64
     assert create.wcu({"roster day": 1, "capacity day": 1}) == 10
-    counts = [
-        w.count(units, opt) for w in WRITES for label, units, opt in w.examples if "refused" not in label
-    ]
+    counts = [w.count(units, opt) for w in WRITES for label, units, opt in w.examples if "refused" not in label]
     assert max(counts) <= 100
     assert "the longest booking (30 nights) needs 64" in render()
 

@@ -14,16 +14,12 @@ START = datetime(2030, 3, 5, 9, 0, tzinfo=UTC)
 TABLE = PriceTable.default()
 
 
-@pytest.mark.parametrize(
-    ("size", "amount"), [("small", 3500), ("medium", 4000), ("large", 4500), ("giant", 5000)]
-)
+@pytest.mark.parametrize(("size", "amount"), [("small", 3500), ("medium", 4000), ("large", 4500), ("giant", 5000)])
 def test_daycare_is_priced_per_day_by_size(size: str, amount: int) -> None:
     assert quote(TABLE, "daycare", size, START, START + timedelta(hours=8), 0) == Money(amount, "USD")
 
 
-@pytest.mark.parametrize(
-    ("nights", "size", "amount"), [(1, "small", 5500), (3, "large", 19500), (30, "giant", 210000)]
-)
+@pytest.mark.parametrize(("nights", "size", "amount"), [(1, "small", 5500), (3, "large", 19500), (30, "giant", 210000)])
 def test_boarding_is_priced_per_night(nights: int, size: str, amount: int) -> None:
     end = START + timedelta(days=nights)
     assert quote(TABLE, "boarding", size, START, end, nights) == Money(amount, "USD")

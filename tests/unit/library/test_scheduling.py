@@ -24,9 +24,7 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3, year: int = 2030) -
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def codes(
-    service: str, start: datetime, end: datetime, facility: Facility = FACILITY
-) -> list[tuple[str, str]]:
+def codes(service: str, start: datetime, end: datetime, facility: Facility = FACILITY) -> list[tuple[str, str]]:
     try:
         check_times(service, start, end, NOW, facility)
     except ValidationFailed as exc:
@@ -117,9 +115,7 @@ def test_parking_lasts_at_most_12_hours() -> None:
 def test_boarding_lasts_one_to_thirty_nights() -> None:
     assert codes("boarding", at(5, 9), at(5, 18)) == [("body.end_time", "too_short")]
     start = at(5, 9)
-    assert codes("boarding", start, start + timedelta(days=MAX_BOARDING_NIGHTS + 1)) == [
-        ("body.end_time", "too_long")
-    ]
+    assert codes("boarding", start, start + timedelta(days=MAX_BOARDING_NIGHTS + 1)) == [("body.end_time", "too_long")]
 
 
 def test_boarding_stay_uses_nights_for_capacity_and_every_day_for_the_roster() -> None:

@@ -35,9 +35,7 @@ def customer(app: Dogcare, name: str = "Ana") -> Customer:
     """A newly registered owner (a fresh subject every time) with a vaccinated large dog."""
     subject = f"sub-{uuid.uuid4().hex[:12]}"
     owner = app.owners.register(subject, RegisterOwner(name=name, email=f"{subject}@example.com"))
-    vaccinations = [
-        VaccinationInput(name=n, expires_on=VALID_UNTIL) for n in ("rabies", "dhpp", "bordetella")
-    ]
+    vaccinations = [VaccinationInput(name=n, expires_on=VALID_UNTIL) for n in ("rabies", "dhpp", "bordetella")]
     dog = app.dogs.add(owner.id, NewDog(name="Rex", size="large", vaccinations=vaccinations))
     return Customer(owner, dog)
 
@@ -88,8 +86,6 @@ def event_outcome(app: Dogcare, event_id: str) -> str | None:
     """The outcome recorded for a processed provider event, or None if it was never recorded."""
     model = app.store.models.ProviderEvent
     try:
-        return str(
-            model.get(keys.provider_event_pk(event_id), keys.PROCESSED_SK, consistent_read=True).outcome
-        )
+        return str(model.get(keys.provider_event_pk(event_id), keys.PROCESSED_SK, consistent_read=True).outcome)
     except model.DoesNotExist:
         return None

@@ -42,9 +42,7 @@ def gw(clock: Clock) -> InMemoryPaymentGateway:
 
 
 def new_intent(gw: InMemoryPaymentGateway, amount: int = 5000, key: str = "create-1") -> IntentResult:
-    return gw.create_intent(
-        amount=amount, currency="usd", metadata={"booking_id": "b-1"}, idempotency_key=key
-    )
+    return gw.create_intent(amount=amount, currency="usd", metadata={"booking_id": "b-1"}, idempotency_key=key)
 
 
 def paid_intent(gw: InMemoryPaymentGateway, amount: int = 5000, key: str = "create-1") -> IntentResult:
@@ -121,9 +119,7 @@ def test_invalid_create_arguments_are_refused(
 
 def test_same_key_same_params_replays_the_first_intent(gw: InMemoryPaymentGateway) -> None:
     first = new_intent(gw, key="same")
-    again = gw.create_intent(
-        amount=5000, currency="USD", metadata={"booking_id": "b-1"}, idempotency_key="same"
-    )
+    again = gw.create_intent(amount=5000, currency="USD", metadata={"booking_id": "b-1"}, idempotency_key="same")
 
     assert again == first
     assert list(gw.intents) == [first.id]

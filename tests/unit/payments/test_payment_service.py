@@ -112,9 +112,7 @@ def last_event(gw: InMemoryPaymentGateway, event_type: str) -> str:
     return str(gw.events_of(event_type)[-1]["id"])
 
 
-def paid_booking(
-    app: Dogcare, gw: InMemoryPaymentGateway, who: Customer, **kwargs: Any
-) -> tuple[Booking, Payment]:
+def paid_booking(app: Dogcare, gw: InMemoryPaymentGateway, who: Customer, **kwargs: Any) -> tuple[Booking, Payment]:
     booking = book(app, who, **kwargs)
     payment = pay(app, who, booking)
     gw.succeed(str(payment.provider_reference))
@@ -132,9 +130,7 @@ def state(app: Dogcare, booking: Booking) -> tuple[str, str, int, str | None]:
 # --- create --------------------------------------------------------------------------------
 
 
-def test_create_reserves_a_payment_and_one_intent(
-    app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer
-) -> None:
+def test_create_reserves_a_payment_and_one_intent(app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer) -> None:
     booking = book(app, ana)
     payment = pay(app, ana, booking)
 
@@ -156,9 +152,7 @@ def test_create_reserves_a_payment_and_one_intent(
     assert app.booking_repository.get(booking.id).status == "pending"
 
 
-def test_other_owners_never_see_a_booking_or_payment(
-    app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer
-) -> None:
+def test_other_owners_never_see_a_booking_or_payment(app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer) -> None:
     bob = customer(app, "Bob")
     booking = book(app, ana)
     with pytest.raises(NotFound):
@@ -171,9 +165,7 @@ def test_other_owners_never_see_a_booking_or_payment(
         app.payments.create(ana.id, NewPayment(booking_id="booking-00000000-0000-4000-8000-000000000000"))
 
 
-def test_retries_return_the_same_payment_and_intent(
-    app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer
-) -> None:
+def test_retries_return_the_same_payment_and_intent(app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer) -> None:
     booking = book(app, ana)
     first = pay(app, ana, booking)
     again = [pay(app, ana, booking) for _ in range(3)]
@@ -185,9 +177,7 @@ def test_retries_return_the_same_payment_and_intent(
 
 
 @pytest.mark.usefixtures("serialised_aws")
-def test_concurrent_creates_converge_on_one_intent(
-    app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer
-) -> None:
+def test_concurrent_creates_converge_on_one_intent(app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer) -> None:
     booking = book(app, ana)
     barrier = threading.Barrier(8)
     results: list[Payment] = []
@@ -273,9 +263,7 @@ def test_a_lost_create_response_is_resumed_with_the_same_key(
     assert gw.calls.count("create_intent") == 2  # the retry replayed the first call's key
 
 
-def test_decline_then_retry_on_the_same_intent(
-    app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer
-) -> None:
+def test_decline_then_retry_on_the_same_intent(app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer) -> None:
     booking = book(app, ana)
     payment = pay(app, ana, booking)
     gw.decline(str(payment.provider_reference))
@@ -621,9 +609,7 @@ def test_provider_down_during_refund_keeps_the_cancellation_and_retries_on_the_n
         app.bookings.cancel(ana.id, booking.id)  # settled: a plain repeat is a conflict again
 
 
-def test_a_lost_refund_response_is_not_refunded_twice(
-    app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer
-) -> None:
+def test_a_lost_refund_response_is_not_refunded_twice(app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer) -> None:
     booking, payment = paid_booking(app, gw, ana)
     gw.lose_next_response()
     with pytest.raises(PaymentProviderUnavailable):

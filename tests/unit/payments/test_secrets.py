@@ -76,9 +76,7 @@ def test_keys_from_environment_variables(tmp_path: Path, monkeypatch: pytest.Mon
         ({"stripe_webhook_secret": "whsec_x"}, "DOGCARE_STRIPE_SECRET_KEY"),
     ],
 )
-def test_half_configured_environment_is_an_error(
-    tmp_path: Path, changes: dict[str, str], missing: str
-) -> None:
+def test_half_configured_environment_is_an_error(tmp_path: Path, changes: dict[str, str], missing: str) -> None:
     write_local_keys(tmp_path, StripeKeys("sk_test_file", "whsec_file"))  # must not be used silently
     with pytest.raises(PaymentProviderError, match=missing):
         load_stripe_keys(Settings(home=tmp_path, **changes))  # type: ignore[arg-type]
@@ -164,9 +162,7 @@ def test_missing_secret_is_a_configuration_error(tmp_path: Path, secretsmanager:
     ("secret", "match"),
     [("not json", "not valid JSON"), ('{"secret_key": "sk_test_only"}', "webhook_secret")],
 )
-def test_malformed_secret_is_an_error(
-    tmp_path: Path, secretsmanager: object, secret: str, match: str
-) -> None:
+def test_malformed_secret_is_an_error(tmp_path: Path, secretsmanager: object, secret: str, match: str) -> None:
     secretsmanager.create_secret(Name="dogcare/bad", SecretString=secret)  # type: ignore[attr-defined]
     with pytest.raises(PaymentProviderError, match=match):
         load_stripe_keys(Settings(home=tmp_path, stripe_secret_name="dogcare/bad"))
@@ -235,7 +231,5 @@ def test_importing_payment_modules_loads_no_sdk(module: str) -> None:
     heavy = ("stripe", "boto3", "botocore", "aws_lambda_powertools", "requests")
     code = f"import sys, {module}\nprint(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))"
     repo_root = Path(__file__).resolve().parents[3]
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo_root
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo_root)
     assert out.stdout.strip() == "[]"
