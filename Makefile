@@ -41,7 +41,7 @@ test: install browser check-deploy
 
 lint:
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check dogcare handlers
+	$(BIN)/ruff format --check dogcare handlers tests
 
 typecheck:
 	$(BIN)/mypy
