@@ -463,3 +463,46 @@ def test_logout_ends_the_sign_in_for_silent_renewal(server: Server) -> None:
     silent = new_flow(server, prompt="none")
     _, params = redirected(authorize(browser, silent))
     assert params["error"] == "login_required"
+
+
+# --- in a real browser -------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_a_browser_signs_in_through_the_labelled_form(server: Server) -> None:
+    """Headless Chromium finds every field by its label and the button by its name, submits the
+    form (the page's CSP and cookie rules allow exactly that) and lands on the callback."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.test_docs_page import CHROMIUM_ARGS, chromium_path
+
+    flow = new_flow(server)
+    sub = user()
+    query = requests.Request("GET", f"{server.url}/oidc/authorize", params=flow.params).prepare().url
+    assert query is not None
+    landed: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda request: landed.append(request.url))
+            response = page.goto(query, wait_until="load", timeout=30_000)
+            assert response is not None and response.status == 200
+            assert page.title() == "Sign in to dogcare"
+            page.get_by_label("User name").fill(sub)
+            page.get_by_label("Email").fill(f"{sub}@example.org")
+            page.get_by_label("Staff").check()
+            with page.expect_navigation(timeout=30_000):
+                page.get_by_role("button", name="Sign in").click()
+        finally:
+            browser.close()
+    target, params = _split(landed[-1])
+    assert target == flow.redirect_uri and params["state"] == flow.params["state"]
+    tokens = redeem(flow, params["code"]).json()
+    claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    assert (claims["sub"], claims["email"], claims["cognito:groups"]) == (sub, f"{sub}@example.org", ["admin"])
+
+
+def _split(url: str) -> tuple[str, dict[str, str]]:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}", {k: v[0] for k, v in parse_qs(parts.query).items()}
