@@ -250,7 +250,7 @@ def operations() -> list[Op]:
         Op(
             "register",
             "POST /owners/register",
-            lambda api, s: api.ok(OWNER, "POST", "/owners/register", {"name": "Ana Lima", "email": "ana@example.com"}),
+            lambda api, s: api.register(OWNER, "Ana Lima", "ana@example.com"),
         ),
         Op("get profile", "GET /owners/profile", lambda api, s: api.ok(OWNER, "GET", "/owners/profile")),
         Op(

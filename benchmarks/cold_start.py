@@ -130,7 +130,7 @@ def _cases(dynamo: Dynamo, home: Path) -> list[Case]:
     cases: list[Case] = []
     with functions_in_process(dynamo, prefix, home) as api:
         owner, staff = "cold-owner", "cold-staff"
-        api.ok(owner, "POST", "/owners/register", {"name": "Cold Owner", "email": "cold@example.com"})
+        api.register(owner, "Cold Owner", "cold@example.com")
         dog = api.ok(owner, "POST", "/dogs", dog_body())["id"]
         booking = api.ok(owner, "POST", "/bookings", booking_body(dog, 3))["id"]
         api.app.payment_gateway = InMemoryPaymentGateway(webhook_secret=os.environ["DOGCARE_STRIPE_WEBHOOK_SECRET"])

@@ -209,13 +209,13 @@ def run(dynamo: Dynamo, large: int = LARGE) -> Section:
     roster_day = day(ROSTER_OFFSET).date()
     with functions_in_process(dynamo, "bench-scale") as api:
         table_name = f"{api.app.settings.table_prefix}-data"
-        api.ok(OWNER, "POST", "/owners/register", {"name": "Scale Owner", "email": "scale@example.com"})
+        api.register(OWNER, "Scale Owner", "scale@example.com")
         dogs = [api.ok(OWNER, "POST", "/dogs", dog_body(n))["id"] for n in ("Rex", "Bella")]
         for i, offset in enumerate((2, 4, ROSTER_OFFSET, 9, 14, 20)):
             api.ok(OWNER, "POST", "/bookings", booking_body(dogs[i % 2], offset))
         for n in range(6):  # others on the roster day: the roster is the same at both sizes
             sub = f"scale-neighbour-{n}"
-            api.ok(sub, "POST", "/owners/register", {"name": f"Neighbour {n}", "email": f"{sub}@example.com"})
+            api.register(sub, f"Neighbour {n}", f"{sub}@example.com")
             dog = api.ok(sub, "POST", "/dogs", dog_body())["id"]
             api.ok(sub, "POST", "/bookings", booking_body(dog, ROSTER_OFFSET))
         month_from, month_to = day(1, 0).isoformat(), day(31, 0).isoformat()

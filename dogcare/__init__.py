@@ -4,7 +4,7 @@ The public API of the library::
 
     from dogcare import Dogcare, RegisterOwner, NewDog, NewBooking
     app = Dogcare.from_settings()       # DOGCARE_* environment variables
-    owner = app.owners.register("cognito-sub-of-ana", RegisterOwner(name="Ana", email="ana@example.com"))
+    owner = app.owners.register("cognito-sub-of-ana", RegisterOwner(name="Ana"), "ana@example.com")
 
 Names are imported on first use, so ``import dogcare`` is cheap and needs neither
 Powertools, Stripe nor the Lambda handlers.

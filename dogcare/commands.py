@@ -71,15 +71,16 @@ class AddressInput(Command):
 
 
 class RegisterOwner(Command):
+    # No email: the owner's address is the verified one of their ID token (X-Id-Token),
+    # never one a request body names.
     name: Name
-    email: Email
     phone: Phone | None = None
     address: AddressInput | None = None
 
 
 class UpdateOwner(Command):
+    # No email: a changed address comes from a new ID token (X-Id-Token) only.
     name: Name | None = None
-    email: Email | None = None
     phone: Phone | None = None
     address: AddressInput | None = None
 

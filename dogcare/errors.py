@@ -41,14 +41,32 @@ class Conflict(DogcareError):
     title = "Conflict"
 
 
-class DuplicateEmail(Conflict):
-    kind = "duplicate-email"
-    title = "Email already registered"
+class RegistrationConflict(Conflict):
+    """The profile cannot be saved with this account and email address.
+
+    Its two causes answer identically over HTTP (same kind, title and detail): telling
+    "the address is someone else's" from "you are registered already" would let a caller
+    learn which addresses belong to customers (docs/security.md). The library still raises
+    the precise subclass, for its own callers and tests.
+    """
+
+    kind = "registration-conflict"
+    title = "Registration conflict"
+    DETAIL = (
+        "the profile cannot be saved with this account and email address; "
+        "if you have registered before, read your profile instead"
+    )
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.DETAIL)
 
 
-class AlreadyRegistered(Conflict):
-    kind = "already-registered"
-    title = "Owner already registered"
+class DuplicateEmail(RegistrationConflict):
+    """The email's uniqueness key (its confusable skeleton) belongs to another owner."""
+
+
+class AlreadyRegistered(RegistrationConflict):
+    """The caller already has an owner profile."""
 
 
 class OverlappingBooking(Conflict):
@@ -128,6 +146,13 @@ class InvalidCursor(DogcareError):
 class Unauthenticated(DogcareError):
     kind = "unauthenticated"
     title = "Unauthenticated"
+
+
+class InvalidIdToken(Unauthenticated):
+    """The ``X-Id-Token`` header is missing, invalid, or does not prove a verified email."""
+
+    kind = "invalid-id-token"
+    title = "Invalid ID token"
 
 
 class Forbidden(DogcareError):

@@ -2,7 +2,7 @@
 
     from dogcare import Dogcare
     app = Dogcare.from_settings()          # reads DOGCARE_* from the environment
-    owner = app.owners.register("user-sub", RegisterOwner(name="Ana", email="ana@example.com"))
+    owner = app.owners.register("user-sub", RegisterOwner(name="Ana"), "ana@example.com")
 
 Everything is built lazily, once, so a Lambda container pays only for what its routes use.
 """

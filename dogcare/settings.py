@@ -70,6 +70,9 @@ class Settings:
     auth_audience: str | None = None
     auth_jwks_url: str | None = None
     auth_token_use: str = "access"  # noqa: S105 - a claim value, not a secret
+    # The app client whose ID tokens prove an owner's verified email (the ``aud`` of an ID
+    # token); the access tokens' audience when unset, which is the same client in Cognito.
+    auth_client_id: str | None = None
 
     # --- payments ------------------------------------------------------------------
     stripe_api_base: str | None = None
@@ -106,6 +109,7 @@ class Settings:
             auth_audience=_env("DOGCARE_AUTH_AUDIENCE"),
             auth_jwks_url=_env("DOGCARE_AUTH_JWKS_URL"),
             auth_token_use=_env("DOGCARE_AUTH_TOKEN_USE", "access") or "access",
+            auth_client_id=_env("DOGCARE_AUTH_CLIENT_ID"),
             stripe_api_base=_env("DOGCARE_STRIPE_API_BASE"),
             stripe_secret_key=_env("DOGCARE_STRIPE_SECRET_KEY"),
             stripe_webhook_secret=_env("DOGCARE_STRIPE_WEBHOOK_SECRET"),
@@ -114,6 +118,11 @@ class Settings:
             refund_late_percent=_int("DOGCARE_REFUND_LATE_PERCENT", cls.refund_late_percent),
             price_table_json=_env("DOGCARE_PRICE_TABLE"),
         )
+
+    @property
+    def id_token_audience(self) -> str | None:
+        """The ``aud`` an ID token must carry: ``auth_client_id``, else ``auth_audience``."""
+        return self.auth_client_id or self.auth_audience
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,9 +1,14 @@
-"""The local development issuer: mints Cognito-shaped access tokens for local mode and tests.
+"""The local development issuer: mints Cognito-shaped access and ID tokens for local mode and tests.
 
 It keeps an RSA-2048 key pair in the state folder (``{home}/dev-issuer/private.pem``,
 mode 0600, and the public ``jwks.json`` next to it), creates it on first use and names
 the key by its RFC 7638 thumbprint so the ``kid`` is stable across restarts. The local
 verifier trusts exactly this JWKS; nothing in AWS ever does.
+
+Its issuer (``iss``) is the local OpenID provider's URL, ``{api_url}/oidc``
+(``dogcare.local.oidc``): the running ``dogcare serve`` of the same state folder records its
+``api_url`` in ``serve.json``, so a token minted here (``dogcare token``, tests) is one that
+server accepts. Without a server, the default URL of ``dogcare serve`` is used.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from dogcare.auth.identity import ADMIN_GROUP
 
-DEV_ISSUER = "https://dogcare.local/dev-issuer"
-DEV_CLIENT_ID = "dogcare-local"
+DEV_ISSUER = "http://127.0.0.1:3000/oidc"  # {api_url}/oidc of `dogcare serve` on its default port
+DEV_CLIENT_ID = "dogcare-web"  # the web app, the local provider's one registered client
+OIDC_PATH = "/oidc"
+STATE_FILE = "serve.json"  # written by dogcare.local.stack (not imported: it is local-mode code)
 DEV_ALGORITHM = "RS256"
 KEY_BITS = 2048
 
@@ -52,6 +59,21 @@ def jwk_thumbprint(key: rsa.RSAPublicKey) -> str:
     return _b64url(hashlib.sha256(canonical.encode("ascii")).digest())
 
 
+def issuer_for(api_url: str) -> str:
+    """The issuer of the local OpenID provider served at ``api_url``."""
+    return api_url.rstrip("/") + OIDC_PATH
+
+
+def local_issuer(home: Path) -> str:
+    """The issuer of the ``dogcare serve`` running from ``home``, else :data:`DEV_ISSUER`."""
+    try:
+        state = json.loads((Path(home) / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return DEV_ISSUER
+    api_url = state.get("api_url") if isinstance(state, dict) else None
+    return issuer_for(api_url) if isinstance(api_url, str) and api_url else DEV_ISSUER
+
+
 def _write_atomically(path: Path, data: bytes, mode: int) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -67,10 +89,16 @@ def _write_atomically(path: Path, data: bytes, mode: int) -> None:
 
 
 class DevIssuer:
-    """A key pair on disk and a ``mint`` that signs access tokens with it."""
+    """A key pair on disk, ``mint`` (access tokens) and ``mint_id_token`` signed with it.
 
-    def __init__(self, home: Path) -> None:
+    ``issuer`` is the ``iss`` of every token; by default the one of the ``dogcare serve``
+    running from ``home`` (:func:`local_issuer`), read when first needed.
+    """
+
+    def __init__(self, home: Path, issuer: str | None = None, client_id: str = DEV_CLIENT_ID) -> None:
         self.home = Path(home)
+        self._issuer = issuer
+        self.client_id = client_id
         self.directory = self.home / "dev-issuer"
         self.private_key_path = self.directory / "private.pem"
         self.jwks_path = self.directory / "jwks.json"
@@ -152,7 +180,17 @@ class DevIssuer:
         self.ensure_keys()
         return self._jwks_document()
 
+    @property
+    def issuer(self) -> str:
+        if self._issuer is None:
+            self._issuer = local_issuer(self.home)
+        return self._issuer
+
     # --- tokens --------------------------------------------------------------------
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        """``claims`` signed with the issuer's key (``RS256``, with its ``kid``)."""
+        return jwt.encode(claims, self.private_key, algorithm=DEV_ALGORITHM, headers={"kid": self.kid})
 
     def mint(
         self,
@@ -175,9 +213,9 @@ class DevIssuer:
             member_of.add(ADMIN_GROUP)
         now = int(time.time())
         claims: dict[str, Any] = {
-            "iss": DEV_ISSUER,
+            "iss": self.issuer,
             "sub": sub,
-            "client_id": DEV_CLIENT_ID,
+            "client_id": self.client_id,
             "token_use": "access",
             "scope": "aws.cognito.signin.user.admin",
             "username": sub,
@@ -190,4 +228,48 @@ class DevIssuer:
         }
         if extra_claims:
             claims.update(extra_claims)
-        return jwt.encode(claims, self.private_key, algorithm=DEV_ALGORITHM, headers={"kid": self.kid})
+        return self.sign(claims)
+
+    def mint_id_token(
+        self,
+        sub: str,
+        email: str,
+        *,
+        email_verified: bool = True,
+        nonce: str | None = None,
+        expires_in: int = 3600,
+        auth_time: int | None = None,
+        admin: bool = False,
+        extra_claims: dict[str, Any] | None = None,
+    ) -> str:
+        """A signed Cognito-shaped ID token: ``aud`` is the client, ``token_use`` is ``id``.
+
+        The one way tests and ``dogcare token --id`` make an ID token (what the API wants in
+        ``X-Id-Token``). ``extra_claims`` are applied last; a value of ``None`` removes the claim.
+        """
+        if not sub:
+            raise ValueError("sub must not be empty")
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": sub,
+            "aud": self.client_id,
+            "token_use": "id",
+            "cognito:username": sub,
+            "email": email,
+            "email_verified": email_verified,
+            "auth_time": now if auth_time is None else auth_time,
+            "iat": now,
+            "exp": now + expires_in,
+            "jti": str(uuid.uuid4()),
+        }
+        if admin:
+            claims["cognito:groups"] = [ADMIN_GROUP]
+        if nonce is not None:
+            claims["nonce"] = nonce
+        for name, value in (extra_claims or {}).items():
+            if value is None:
+                claims.pop(name, None)
+            else:
+                claims[name] = value
+        return self.sign(claims)

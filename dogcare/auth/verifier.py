@@ -244,4 +244,5 @@ def _new_verifier(
     dev = DevIssuer(home)
     dev.ensure_keys()
     cache = JwksCache(FileJwksSource(dev.jwks_path), min_refresh_interval=1.0)
-    return TokenVerifier(cache, issuer=DEV_ISSUER, audience=DEV_CLIENT_ID, token_use=ACCESS_TOKEN)
+    # `dogcare serve` names its own issuer ({api_url}/oidc, DOGCARE_AUTH_ISSUER); still only this key set.
+    return TokenVerifier(cache, issuer=issuer or DEV_ISSUER, audience=audience or DEV_CLIENT_ID, token_use=ACCESS_TOKEN)

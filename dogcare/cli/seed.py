@@ -61,12 +61,13 @@ def seed_demo(
                     subject,
                     RegisterOwner(
                         name=f"{first} {last}",
-                        email=f"{first}.{last}.{random_seed}.{n}@example.com".lower(),
                         phone=f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
                         address=AddressInput(
                             street=f"{rng.randint(1, 999)} Main St", city=city, state=state, zip=zip_code
                         ),
                     ),
+                    # Demo data: an address the identity provider would have verified.
+                    f"{first}.{last}.{random_seed}.{n}@example.com".lower(),
                 )
             except DogcareError:
                 made["skipped"] += 1  # already seeded (same seed run twice)

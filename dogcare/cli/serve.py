@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import Annotated
@@ -32,9 +33,11 @@ def serve(
         seed_demo(owners=seed, days=7, random_seed=7, quiet=True)
     out.print(f"[bold green]dogcare[/bold green] API on [link]{stack.api_url}[/link]")
     out.print(f"  docs        {stack.api_url}/docs")
+    if not os.environ.get("DOGCARE_AUTH_JWKS_URL"):
+        out.print(f"  sign-in     {stack.api_url}/oidc  (OpenID provider; client dogcare-web)")
     out.print(f"  DynamoDB    {stack.dynamodb_endpoint}")
     out.print(f"  Stripe      {stack.stripe_api_base or 'not configured'}")
-    out.print("  a token:    dogcare token --sub alice   (add --admin for staff)")
+    out.print("  a token:    dogcare token --sub alice   (add --admin for staff; --id --email for an ID token)")
     out.print("Ctrl-C stops.", style="dim")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

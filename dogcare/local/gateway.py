@@ -120,6 +120,8 @@ class LocalGateway:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""
+        self._oidc: Any = None
+        self._oidc_lock = threading.Lock()
 
     # --- one request ---------------------------------------------------------------------
 
@@ -191,6 +193,9 @@ class LocalGateway:
     ) -> GatewayResponse:
         from handlers.registry import match, routes
 
+        provider = self.openid(method, raw_path, headers, body)  # /oidc/...: local sign-in, not the API
+        if provider is not None:
+            return provider
         method = method.upper()
         path = urlsplit(raw_path).path
         found = match("GET" if method in ("OPTIONS", "HEAD") else method, path)
@@ -294,6 +299,20 @@ class LocalGateway:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    # --- the local OpenID provider (sign-in for the web app) ------------------------------------
+
+    def openid(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> GatewayResponse | None:
+        """``/oidc/...``: the local OpenID provider (``dogcare.local.oidc``); ``None`` for other paths."""
+        if not urlsplit(raw_path).path.startswith("/oidc"):
+            return None
+        with self._oidc_lock:
+            if self._oidc is None:
+                from dogcare.local.oidc import OidcProvider
+
+                self._oidc = OidcProvider(get_settings().home, self.base_url)
+        response: GatewayResponse | None = self._oidc.handle(method, raw_path, headers, body)
+        return response
 
     # --- the docs page -----------------------------------------------------------------------
 

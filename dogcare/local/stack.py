@@ -59,6 +59,7 @@ class LocalStack:
         gateway = LocalGateway()
         self.api_url = gateway.start(self.host, self.port)
         self.started.append(gateway)
+        self._configure_issuer()
         self._start_stripe()
         runtime.reset()
         reset_verifier_cache()
@@ -96,6 +97,19 @@ class LocalStack:
             endpoint = f"http://{self.host}:{port}"
             os.environ["DOGCARE_DYNAMODB_ENDPOINT"] = endpoint
         self.dynamodb_endpoint = endpoint
+
+    def _configure_issuer(self) -> None:
+        """Local tokens are issued by the OpenID provider this server serves at ``{api_url}/oidc``.
+
+        A configured Cognito (``DOGCARE_AUTH_JWKS_URL``) is left as it is. The verifier's
+        settings are read after this (``runtime.reset()`` below clears the cached ones).
+        """
+        if os.environ.get("DOGCARE_AUTH_JWKS_URL"):
+            return
+        from dogcare.auth.dev_issuer import DEV_CLIENT_ID, issuer_for
+
+        os.environ["DOGCARE_AUTH_ISSUER"] = issuer_for(self.api_url)
+        os.environ.setdefault("DOGCARE_AUTH_AUDIENCE", DEV_CLIENT_ID)
 
     def _start_stripe(self) -> None:
         if os.environ.get("DOGCARE_STRIPE_SECRET_KEY") or os.environ.get("DOGCARE_STRIPE_SECRET_NAME"):

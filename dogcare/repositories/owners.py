@@ -1,17 +1,27 @@
-"""Owners: profile items plus a unique-email guard, moved atomically when the email changes."""
+"""Owners: profile items plus a unique-email guard, moved atomically when the email changes.
+
+The guard's key is the address's confusable skeleton (``dogcare.domain.skeleton.email_key``),
+so ``alice@example.com`` and a copy with a Cyrillic ``e`` (U+0435) cannot both be registered; the
+profile keeps the address exactly as the identity provider verified it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pynamodb.exceptions import DoesNotExist
+
 from dogcare.domain.clock import iso, parse_iso
+from dogcare.domain.ids import normalise_email
 from dogcare.domain.model import Address, Owner
+from dogcare.domain.skeleton import email_key
 from dogcare.errors import AlreadyRegistered, DuplicateEmail, NotFound, VersionMismatch
 from dogcare.repositories.base import Page, Repository
 from dogcare.storage import keys
 from dogcare.storage.entities import AddressMap
 from dogcare.storage.patterns import GET_OWNER, LIST_OWNERS
+from dogcare.storage.store import storage_errors
 from dogcare.storage.transactions import TransactionFailed, Tx
 
 
@@ -54,7 +64,10 @@ class OwnerRepository(Repository):
         )
 
     def _guard(self, email: str, owner_id: str) -> Any:
-        return self.models.EmailGuard(keys.email_pk(email), keys.EMAIL_SK, owner_id=owner_id)
+        return self._guard_at(email_key(email), owner_id)
+
+    def _guard_at(self, key: str, owner_id: str) -> Any:
+        return self.models.EmailGuard(keys.email_pk(key), keys.EMAIL_SK, owner_id=owner_id)
 
     def create(self, owner: Owner) -> Owner:
         """Owner and email guard in one transaction: both are written, or neither."""
@@ -65,9 +78,10 @@ class OwnerRepository(Repository):
         try:
             tx.commit()
         except TransactionFailed as exc:
+            # One request whatever the cause, and one answer over HTTP (RegistrationConflict).
             if "owner" in exc.failed:
-                raise AlreadyRegistered("this account already has an owner profile") from exc
-            raise DuplicateEmail("that email address is already registered") from exc
+                raise AlreadyRegistered() from exc
+            raise DuplicateEmail() from exc
         return replace(owner, version=1)
 
     def get(self, owner_id: str) -> Owner:
@@ -82,16 +96,18 @@ class OwnerRepository(Repository):
         item.version = current.version
         tx = Tx(self.store)
         Guard = self.models.EmailGuard
-        if changed.email != current.email:
+        if email_key(changed.email) != email_key(current.email):
             old = self._guard(current.email, current.id)
-            tx.delete("old_email", old, Guard.owner_id == current.id)
+            # Only the owner's own guard is released; a guard not moved to its skeleton key yet
+            # (before migrate_email_guards) is simply absent here, and must not block the change.
+            tx.delete("old_email", old, (Guard.owner_id == current.id) | Guard.pk.does_not_exist())
             tx.put("email", self._guard(changed.email, changed.id), Guard.pk.does_not_exist())
         tx.put("owner", item, self.models.Owner.pk.exists())
         try:
             tx.commit()
         except TransactionFailed as exc:
             if "email" in exc.failed:
-                raise DuplicateEmail("that email address is already registered") from exc
+                raise DuplicateEmail() from exc
             if "owner" in exc.failed:
                 raise VersionMismatch("the profile was changed by another request") from exc
             raise NotFound("owner not found") from exc
@@ -102,3 +118,71 @@ class OwnerRepository(Repository):
             LIST_OWNERS, self.models.Owner, scope="admin", params={}, limit=limit, cursor=cursor
         )
         return Page([to_owner(i) for i in items], next_cursor)
+
+    # --- migration -----------------------------------------------------------------------
+
+    def _guard_owner(self, key: str) -> str | None:
+        try:
+            with storage_errors():
+                item = self.models.EmailGuard.get(keys.email_pk(key), keys.EMAIL_SK, consistent_read=True)
+        except (DoesNotExist, ValueError):
+            return None
+        return str(item.owner_id)
+
+    def migrate_guard(self, owner: Owner) -> str:
+        """Move ``owner``'s email guard to its skeleton key; ``"moved"``, ``"current"`` or ``"conflict"``.
+
+        Earlier guards were keyed by the NFKC-lowercased address. The new guard is put only if
+        its key is free or already the owner's, and the old one is deleted only if it is the
+        owner's, in one transaction; a key held by another owner (two existing look-alike
+        addresses) is a conflict, and then nothing is written.
+        """
+        new_key, old_key = email_key(owner.email), normalise_email(owner.email)
+        if self._guard_owner(new_key) == owner.id and (old_key == new_key or self._guard_owner(old_key) is None):
+            return "current"
+        Guard = self.models.EmailGuard
+        tx = Tx(self.store)
+        tx.put("email", self._guard_at(new_key, owner.id), Guard.pk.does_not_exist() | (Guard.owner_id == owner.id))
+        if old_key != new_key:
+            old = self._guard_at(old_key, owner.id)
+            tx.delete("old_email", old, (Guard.owner_id == owner.id) | Guard.pk.does_not_exist(), versioned=False)
+        try:
+            tx.commit()
+        except TransactionFailed:
+            return "conflict"
+        return "moved"
+
+
+@dataclass
+class GuardMigration:
+    """What :func:`migrate_email_guards` did: counts, and the owners whose key was taken."""
+
+    moved: int = 0
+    current: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+
+def migrate_email_guards(app: Any) -> GuardMigration:
+    """Re-key every owner's email guard by the address's confusable skeleton. Idempotent.
+
+    ``app`` is a :class:`dogcare.Dogcare`. Safe to run while the API serves: each owner is
+    one conditional transaction, and a second run finds everything ``current``. Owners in
+    ``conflicts`` share a skeleton with another owner's address and keep their old guard
+    until staff resolve it.
+    """
+    repo: OwnerRepository = app.owner_repository
+    report = GuardMigration()
+    cursor: str | None = None
+    while True:
+        page = repo.list(100, cursor)
+        for owner in page.items:
+            outcome = repo.migrate_guard(owner)
+            if outcome == "moved":
+                report.moved += 1
+            elif outcome == "current":
+                report.current += 1
+            else:
+                report.conflicts.append(owner.id)
+        cursor = page.next_cursor
+        if cursor is None:
+            return report

@@ -1,4 +1,8 @@
-"""Owner use cases. The owner is always the caller: their id comes from the verified token."""
+"""Owner use cases. The owner is always the caller: their id comes from the verified token.
+
+The owner's email is the address the identity provider verified (the ID token's ``email``,
+checked by the HTTP layer): the services take it as an argument, and no command carries one.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,31 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from dogcare.commands import AddressInput, RegisterOwner, UpdateOwner
+from pydantic import TypeAdapter, ValidationError
+
+from dogcare.commands import AddressInput, Email, RegisterOwner, UpdateOwner
 from dogcare.domain.clock import utcnow
-from dogcare.domain.ids import normalise_email, owner_id_for
+from dogcare.domain.ids import owner_id_for
 from dogcare.domain.model import Address, Owner
-from dogcare.errors import NotFound, VersionMismatch
+from dogcare.errors import NotFound, ValidationFailed, VersionMismatch
 from dogcare.repositories.base import Page
 from dogcare.repositories.owners import OwnerRepository
+
+_EMAIL: TypeAdapter[str] = TypeAdapter(Email)
+EMAIL_FIELD = "header.X-Id-Token"
+
+
+def verified_address(email: str) -> str:
+    """The verified address as it will be stored: trimmed, otherwise as the provider gave it.
+
+    It still passes the same rules as any text we store (length, no invisible characters),
+    so an identity provider's odd address is a clean 422, not a surprise in staff's lists.
+    """
+    try:
+        _EMAIL.validate_python(email)
+    except ValidationError:
+        raise ValidationFailed.field(EMAIL_FIELD, "the ID token's email address is not one we can accept") from None
+    return email.strip()
 
 
 def _address(value: AddressInput | None) -> Address | None:
@@ -24,12 +46,18 @@ class OwnerService:
         self.owners = owners
         self.clock = clock
 
-    def register(self, subject: str, command: RegisterOwner) -> Owner:
+    def register(self, subject: str, command: RegisterOwner, email: str) -> Owner:
+        """Register the caller with ``email``, the address their identity provider verified.
+
+        A taken address (or look-alike) and an existing profile raise the same
+        ``RegistrationConflict`` answer over HTTP (its subclasses say which, for the library).
+        """
+        address = verified_address(email)
         now = self.clock()
         owner = Owner(
             id=owner_id_for(subject),
             name=command.name,
-            email=normalise_email(command.email),
+            email=address,
             phone=command.phone,
             address=_address(command.address),
             created_at=now,
@@ -44,13 +72,17 @@ class OwnerService:
         except NotFound as exc:
             raise NotFound("no owner profile yet: register first") from exc
 
-    def update_profile(self, subject: str, command: UpdateOwner, expected_version: int | None = None) -> Owner:
+    def update_profile(
+        self, subject: str, command: UpdateOwner, expected_version: int | None = None, email: str | None = None
+    ) -> Owner:
+        """Apply ``command``; ``email`` (a newly verified address) replaces the stored one if given."""
+        new_email = verified_address(email) if email is not None else None
         current = self.profile(subject)
         fields = command.model_dump(exclude_unset=True)
         changed = replace(
             current,
             name=command.name if "name" in fields and command.name else current.name,
-            email=normalise_email(command.email) if "email" in fields and command.email else current.email,
+            email=new_email if new_email is not None else current.email,
             phone=command.phone if "phone" in fields else current.phone,
             address=_address(command.address) if "address" in fields else current.address,
         )

@@ -150,9 +150,13 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         ("POST /owners/register",),
         (
             TxAction("Put", "owner", "OWNER#{owner_id} / #PROFILE", "attribute_not_exists(pk)"),
-            TxAction("Put", "email_guard", "EMAIL#{email} / #UNIQUE", "attribute_not_exists(pk)"),
+            TxAction("Put", "email_guard", "EMAIL#{email_key} / #UNIQUE", "attribute_not_exists(pk)"),
         ),
-        note="A failed owner condition means AlreadyRegistered; a failed guard means DuplicateEmail.",
+        note=(
+            "email_key is the verified address's confusable skeleton (look-alikes collide). A failed "
+            "owner condition means AlreadyRegistered, a failed guard DuplicateEmail: one request and "
+            "one HTTP answer (registration-conflict) either way."
+        ),
     ),
     ConstrainedWrite(
         "update_owner",
@@ -160,13 +164,19 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         "OwnerRepository.update",
         ("PUT /owners/profile",),
         (
-            TxAction("Delete", "email_guard", "EMAIL#{old_email} / #UNIQUE", "owner_id = :me", when="email changes"),
+            TxAction(
+                "Delete",
+                "email_guard",
+                "EMAIL#{old_email_key} / #UNIQUE",
+                "owner_id = :me OR attribute_not_exists(pk)",
+                when="email key changes",
+            ),
             TxAction(
                 "Put",
                 "email_guard",
-                "EMAIL#{new_email} / #UNIQUE",
+                "EMAIL#{new_email_key} / #UNIQUE",
                 "attribute_not_exists(pk)",
-                when="email changes",
+                when="email key changes",
             ),
             TxAction("Put", "owner", "OWNER#{owner_id} / #PROFILE", f"attribute_exists(pk) AND {_VERSION}"),
         ),

@@ -33,7 +33,8 @@ logger = Logger(child=True)  # logs through the functions' logger (handlers.comm
 MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 20
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "Stripe-Signature"]
+# X-Id-Token: the web app proves the owner's verified email with its ID token (handlers/owners.py).
+ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "Stripe-Signature", "X-Id-Token"]
 EXPOSED_HEADERS = ["ETag", "Retry-After", "Location"]
 
 

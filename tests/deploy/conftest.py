@@ -43,6 +43,15 @@ class LambdaContext:
         return 29_000
 
 
+def id_token_header(sub: str, email: str) -> dict[str, str]:
+    """``X-Id-Token``: an ID token of the development issuer in ``DOGCARE_HOME`` for ``sub``."""
+    import os
+
+    from dogcare.auth.dev_issuer import DevIssuer
+
+    return {"X-Id-Token": DevIssuer(Path(os.environ["DOGCARE_HOME"])).mint_id_token(sub, email)}
+
+
 def api_event(
     method: str,
     resource: str,

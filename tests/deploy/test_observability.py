@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from handlers.common import observability
-from tests.deploy.conftest import Caller, api_event, body_of, invoke
+from tests.deploy.conftest import Caller, api_event, body_of, id_token_header, invoke
 
 
 @pytest.fixture
@@ -44,7 +44,13 @@ def test_a_booking_request_logs_its_correlation_id_and_emits_bookings_created(
     alice = Caller("alice-sub")
     invoke(
         "OwnersFunction",
-        api_event("POST", "/owners/register", caller=alice, body={"name": "Alice", "email": "alice@example.com"}),
+        api_event(
+            "POST",
+            "/owners/register",
+            caller=alice,
+            body={"name": "Alice"},
+            headers=id_token_header(alice.sub, "alice@example.com"),
+        ),
     )
     vaccinations = [{"name": n, "expires_on": "2099-01-01"} for n in ("rabies", "dhpp", "bordetella")]
     dog = body_of(

@@ -22,7 +22,7 @@ import pytest
 from dogcare.payments.memory_gateway import InMemoryPaymentGateway
 from dogcare.storage.layout import TableLayout
 from handlers.registry import FUNCTIONS, PERMISSIONS
-from tests.deploy.conftest import PREFIX, Caller, api_event, body_of, invoke
+from tests.deploy.conftest import PREFIX, Caller, api_event, body_of, id_token_header, invoke
 
 Grants = dict[tuple[str, str | None], set[str]]
 
@@ -105,13 +105,21 @@ def test_the_handlers_need_exactly_the_declared_permissions(lambda_env: Any, rec
     # owners: register (owner + email guard), read, change the email (guard moved)
     call(
         "OwnersFunction",
-        api_event("POST", "/owners/register", caller=alice, body={"name": "Alice", "email": "alice@example.com"}),
+        api_event(
+            "POST",
+            "/owners/register",
+            caller=alice,
+            body={"name": "Alice"},
+            headers=id_token_header(alice.sub, "alice@example.com"),
+        ),
         201,
     )
     call("OwnersFunction", api_event("GET", "/owners/profile", caller=alice), 200)
     call(
         "OwnersFunction",
-        api_event("PUT", "/owners/profile", caller=alice, body={"email": "ali@example.com"}),
+        api_event(
+            "PUT", "/owners/profile", caller=alice, body={}, headers=id_token_header(alice.sub, "ali@example.com")
+        ),
         200,
     )
 

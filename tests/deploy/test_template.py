@@ -396,6 +396,10 @@ REQUIRED = {
     # the functions that call Stripe
     **{function: {"DOGCARE_STRIPE_SECRET_NAME"} for function in SECRETS},
 }
+# The owner routes verify the ID token in X-Id-Token (without these they would fail closed).
+REQUIRED.setdefault("OwnersFunction", set()).update(
+    {"DOGCARE_AUTH_ISSUER", "DOGCARE_AUTH_AUDIENCE", "DOGCARE_AUTH_JWKS_URL", "DOGCARE_AUTH_CLIENT_ID"}
+)
 # Local-only settings, or secrets that must come from Secrets Manager rather than plain text.
 FORBIDDEN = {
     "DOGCARE_DYNAMODB_ENDPOINT",
@@ -451,6 +455,11 @@ def test_the_authorizer_trusts_the_user_pool(template: dict[str, Any]) -> None:
     assert variables["DOGCARE_AUTH_JWKS_URL"] == f"{issuer}/.well-known/jwks.json"
     assert variables["DOGCARE_AUTH_AUDIENCE"] == "ref:UserPoolClient"
     assert variables["DOGCARE_AUTH_TOKEN_USE"] == "access"
+    # The owner function checks ID tokens of the same pool, for the same app client.
+    owners = function_properties(ev, "OwnersFunction")["Environment"]["Variables"]
+    assert owners["DOGCARE_AUTH_ISSUER"] == issuer
+    assert owners["DOGCARE_AUTH_JWKS_URL"] == f"{issuer}/.well-known/jwks.json"
+    assert owners["DOGCARE_AUTH_AUDIENCE"] == owners["DOGCARE_AUTH_CLIENT_ID"] == "ref:UserPoolClient"
     group = ev.properties("AdminGroup")
     from dogcare.auth.identity import ADMIN_GROUP
 

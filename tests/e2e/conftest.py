@@ -33,6 +33,12 @@ class Server:
 
         return DevIssuer(self.home).mint(sub, admin=admin, expires_in=expires_in)
 
+    def id_token(self, sub: str, email: str | None = None, **kwargs: Any) -> str:
+        """An ID token of this server's issuer (what ``X-Id-Token`` carries)."""
+        from dogcare.auth.dev_issuer import DevIssuer
+
+        return DevIssuer(self.home).mint_id_token(sub, email or f"{sub}@example.com", **kwargs)
+
     def headers(self, sub: str, *, admin: bool = False, **extra: str) -> dict[str, str]:
         token = self.token(sub, admin=admin)
         return {"Authorization": f"Bearer {token}", "Content-Type": "application/json", **extra}

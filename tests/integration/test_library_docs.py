@@ -38,7 +38,7 @@ def test_library_examples_run_as_printed(
     finally:
         get_settings.cache_clear()
     printed = capsys.readouterr().out
-    assert "ana@example.com" in printed
+    assert "Ana@Example.com" in printed
     assert "up-to-date" in printed
     assert "pending 45.00 USD" in printed
     assert printed.count("refused:") == 2

@@ -61,6 +61,12 @@ _ISSUERS: dict[Path, Any] = {}
 _TOKENS: dict[tuple[Path, str, bool], str] = {}
 
 
+def _dev_issuer(home: Path) -> Any:
+    from dogcare.auth.dev_issuer import DevIssuer
+
+    return DevIssuer(home)
+
+
 def token(home: Path, sub: str, admin: bool = False) -> str:
     """A development-issuer token for ``sub`` (one issuer per home: loading its key is the slow part)."""
     if (home, sub, admin) not in _TOKENS:
@@ -82,6 +88,13 @@ class Api:
     def call(self, sub: str, method: str, path: str, body: Any = None, **headers: str) -> GatewayResponse:
         raw = json.dumps(body).encode() if body is not None else b""
         return self.gateway.invoke(method, path, self.headers(sub, **headers), raw)
+
+    def register(self, sub: str, name: str | None = None, email: str | None = None) -> GatewayResponse:
+        """``POST /owners/register`` with an ID token proving ``email`` (default ``{sub}@example.com``)."""
+        issuer = _ISSUERS.setdefault(self.home, _dev_issuer(self.home))
+        id_token = issuer.mint_id_token(sub, email or f"{sub}@example.com", expires_in=6 * 3600)
+        headers = self.headers(sub, **{"X-Id-Token": id_token})
+        return self.gateway.invoke("POST", "/owners/register", headers, json.dumps({"name": name or sub}).encode())
 
     def ok(self, sub: str, method: str, path: str, body: Any = None, **headers: str) -> dict[str, Any]:
         response = self.call(sub, method, path, body, **headers)

@@ -90,7 +90,7 @@ def vaccinations(until: date = date(2031, 12, 31)) -> list[VaccinationInput]:
 
 
 def owner_with_dog(app: Dogcare, subject: str, dog_name: str = "Rex", size: str = "large") -> tuple[Owner, Dog]:
-    owner = app.owners.register(subject, RegisterOwner(name=f"Owner {subject}", email=f"{subject}@example.com"))
+    owner = app.owners.register(subject, RegisterOwner(name=f"Owner {subject}"), f"{subject}@example.com")
     dog = app.dogs.add(owner.id, NewDog(name=dog_name, size=size, vaccinations=vaccinations()))  # type: ignore[arg-type]
     return owner, dog
 

@@ -21,6 +21,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from dogcare.domain.clock import parse_iso
 from dogcare.domain.model import ACTIVE_BOOKING_STATUSES
 from dogcare.domain.scheduling import overlaps, stay
+from dogcare.domain.skeleton import email_key
 from dogcare.storage import keys
 
 BOOKKEEPING = ("RATE#", "IDEMPOTENCY#")
@@ -78,12 +79,13 @@ def violations(items: Iterable[dict[str, Any]], now: datetime, rules: Rules = Ru
     # --- owners and their unique-email guards ------------------------------------------
     owners = {o["id"]: o for o in kinds["owner"]}
     guards = {str(g["pk"]).removeprefix("EMAIL#"): g["owner_id"] for g in kinds["email_guard"]}
+    # A guard is keyed by the address's confusable skeleton, not by the address itself.
     for owner in owners.values():
-        if guards.get(owner["email"]) != owner["id"]:
+        if guards.get(email_key(owner["email"])) != owner["id"]:
             found.append(f"owner {owner['id']}: no email guard for {owner['email']!r}")
-    for email, owner_id in guards.items():
-        if owner_id not in owners or owners[owner_id]["email"] != email:
-            found.append(f"email guard {email!r} points at {owner_id}, which does not hold that email")
+    for key, owner_id in guards.items():
+        if owner_id not in owners or email_key(owners[owner_id]["email"]) != key:
+            found.append(f"email guard {key!r} points at {owner_id}, which does not hold that email")
 
     # --- dogs and their schedules ----------------------------------------------------
     dogs = {d["id"]: d for d in kinds["dog"]}

@@ -221,7 +221,7 @@ def test_concurrent_requests_in_local_mode_each_keep_their_own_caller(
     try:
         api.gateway = LocalGateway(containers_per_function=2)
         for sub in ("caller-a", "caller-b"):
-            api.ok(sub, "POST", "/owners/register", {"name": sub, "email": f"{sub}@example.com"})
+            assert api.register(sub).status == 201
         both_resolving = threading.Barrier(2, timeout=10)
         resolve = ApiGatewayResolver._resolve
 

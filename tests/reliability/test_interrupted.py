@@ -70,7 +70,7 @@ def cut_off_after(monkeypatch: pytest.MonkeyPatch, service: Any, name: str) -> l
 
 
 def setup_owner_and_dog(api: Api, sub: str) -> tuple[str, str]:
-    owner = api.app.owners.register(sub, RegisterOwner(name="Ana", email=f"{sub}@example.com"))
+    owner = api.app.owners.register(sub, RegisterOwner(name="Ana"), f"{sub}@example.com")
     dog = api.app.dogs.add(owner.id, NewDog.model_validate(dog_body()))
     return owner.id, dog.id
 

@@ -162,7 +162,7 @@ class BookingLife(RuleBasedStateMachine):
         return multiple(*found)
 
     def _register(self, subject: str) -> str:
-        owner = self.app.owners.register(subject, RegisterOwner(name="Owner", email=f"{subject}@example.com"))
+        owner = self.app.owners.register(subject, RegisterOwner(name="Owner"), f"{subject}@example.com")
         self.owners[subject] = owner.id
         return owner.id
 
@@ -188,7 +188,7 @@ class BookingLife(RuleBasedStateMachine):
     def register(self) -> str:
         subject = f"owner-{len(self.owners)}"
         try:  # an existing owner cannot register again
-            self.app.owners.register("owner-0", RegisterOwner(name="Again", email=f"x-{subject}@example.com"))
+            self.app.owners.register("owner-0", RegisterOwner(name="Again"), f"x-{subject}@example.com")
             error: BaseException | None = None
         except DogcareError as exc:
             error = exc

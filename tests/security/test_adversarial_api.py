@@ -147,8 +147,9 @@ def _populated(server: SecurityServer) -> Iterator[World]:
     day = (datetime.now(UTC) + timedelta(days=20)).date()
     w = World(server, DevIssuer(server.home), day)
     for sub, dogs in ((ALICE, 2), (BOB, 1)):
-        register = {"name": sub.title(), "email": f"{sub}@example.com"}
-        assert w.as_(sub, "POST", "/owners/register", body=register).status_code == 201
+        id_token = {"X-Id-Token": w.issuer.mint_id_token(sub, f"{sub}@example.com")}
+        registered = w.as_(sub, "POST", "/owners/register", body={"name": sub.title()}, headers=id_token)
+        assert registered.status_code == 201, registered.text
         dog_body = {"name": "Rex", "size": "medium", "vaccinations": VACCINATIONS}
         w.dogs[sub] = [_created(w.as_(sub, "POST", "/dogs", body=dog_body)) for _ in range(dogs)]
         w.bookings[sub] = []
@@ -304,7 +305,7 @@ def valid_request(w: World, route: RouteSpec) -> tuple[str, dict[str, str] | Non
     path = route.path.replace("{id}", ids.get(first, "x")).replace("{service_type}", "daycare")
     params = {"date": w.day.isoformat()} if route.path == "/admin/bookings" else None
     bodies: dict[str, Any] = {
-        "POST /owners/register": {"name": "Newcomer", "email": "newcomer@example.com"},
+        "POST /owners/register": {"name": "Newcomer"},
         "PUT /owners/profile": {"name": "Alice Updated"},
         "POST /dogs": {"name": "Fido", "size": "small", "vaccinations": VACCINATIONS},
         "PUT /dogs/{id}": {"name": "Renamed"},
@@ -683,7 +684,7 @@ BODIES: dict[str, tuple[str, str, Callable[[World], dict[str, Any]]]] = {
     "POST /owners/register": (
         NEWCOMER,
         "/owners/register",
-        lambda w: {"name": "New", "email": "new@example.com"},
+        lambda w: {"name": "New"},
     ),
     "PUT /owners/profile": (ALICE, "/owners/profile", lambda w: {"name": "Alice"}),
     "POST /dogs": (ALICE, "/dogs", lambda w: {"name": "Fido", "size": "small", "vaccinations": VACCINATIONS}),
@@ -807,7 +808,7 @@ def _dog_text(text: str, at: str) -> Callable[[World], Any]:
 
 
 def _owner_named(text: str) -> Callable[[World], Any]:
-    return lambda w: {"name": text, "email": "newcomer@example.com"}
+    return lambda w: {"name": text}
 
 
 def _street(text: str) -> Callable[[World], Any]:
@@ -1204,8 +1205,8 @@ def test_the_gate_refuses_malformed_and_deeply_nested_json(world: World, route: 
 def test_an_owner_cannot_hoard_capacity_with_unpaid_bookings(world: World) -> None:
     hoarder, cap = "sec-hoarder", Settings().max_pending_bookings
     world.known = None  # the set-up below writes outside a checked block
-    register = {"name": "Hoarder", "email": "hoarder@example.com"}
-    assert world.as_(hoarder, "POST", "/owners/register", body=register).status_code == 201
+    id_token = {"X-Id-Token": world.issuer.mint_id_token(hoarder, "hoarder@example.com")}
+    assert world.as_(hoarder, "POST", "/owners/register", body={"name": "Hoarder"}, headers=id_token).status_code == 201
     dog = _created(
         world.as_(hoarder, "POST", "/dogs", body={"name": "Max", "size": "small", "vaccinations": VACCINATIONS})
     )
@@ -1227,9 +1228,9 @@ def test_the_rate_limit_answers_429_with_retry_after(tmp_path_factory: pytest.Te
         assert (
             requests.post(
                 f"{srv.url}/owners/register",
-                headers=hasty,
+                headers={**hasty, "X-Id-Token": srv.id_token("sec-hasty")},
                 timeout=30,
-                json={"name": "Hasty", "email": "hasty@example.com"},
+                json={"name": "Hasty"},
             ).status_code
             == 201
         )

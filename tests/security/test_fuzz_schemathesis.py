@@ -87,12 +87,12 @@ def fuzzing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzing]:
     try:
         owner = srv.headers("fuzz-owner")
 
-        def create(path: str, body: dict[str, Any]) -> str:
-            response = requests.post(f"{srv.url}{path}", json=body, headers=owner, timeout=30)
+        def create(path: str, body: dict[str, Any], **extra: str) -> str:
+            response = requests.post(f"{srv.url}{path}", json=body, headers={**owner, **extra}, timeout=30)
             assert response.status_code == 201, response.text
             return str(response.json()["id"])
 
-        create("/owners/register", {"name": "Fuzz Owner", "email": "fuzz-owner@example.com"})
+        create("/owners/register", {"name": "Fuzz Owner"}, **{"X-Id-Token": srv.id_token("fuzz-owner")})
         vaccinations = [{"name": n, "expires_on": "2099-01-01"} for n in ("rabies", "dhpp", "bordetella")]
         dog = create("/dogs", {"name": "Fuzzy", "size": "small", "vaccinations": vaccinations})
         day = (datetime.now(UTC) + timedelta(days=7)).date()

@@ -127,9 +127,16 @@ class Api:
 
     # --- arranging ---------------------------------------------------------------------
 
+    def id_token(self, sub: str, email: str | None = None, **kwargs: Any) -> str:
+        """An ID token of the development issuer the functions trust (what ``X-Id-Token`` carries)."""
+        from dogcare.auth.dev_issuer import DevIssuer
+
+        return DevIssuer(self._home).mint_id_token(sub, email or f"{sub}@example.com", **kwargs)
+
     def register(self, sub: str, email: str | None = None, **fields: Any) -> dict[str, Any]:
-        body = {"name": sub.title(), "email": email or f"{sub}@example.com", **fields}
-        result = self.call("POST", "/owners/register", sub=sub, body=body)
+        body = {"name": sub.title(), **fields}
+        headers = {"X-Id-Token": self.id_token(sub, email)}
+        result = self.call("POST", "/owners/register", sub=sub, body=body, headers=headers)
         assert result.status == 201, result.body
         return dict(result.body)
 

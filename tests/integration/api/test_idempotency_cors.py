@@ -117,7 +117,7 @@ def test_a_preflight_from_an_allowed_origin_gets_the_allow_headers(api: Api, res
     headers = cors_headers(result.headers)
     assert headers["access-control-allow-origin"] == ALLOWED
     allowed_headers = {h.strip().lower() for h in headers["access-control-allow-headers"].split(",")}
-    assert {"authorization", "content-type", "if-match", "idempotency-key"} <= allowed_headers
+    assert {"authorization", "content-type", "if-match", "idempotency-key", "x-id-token"} <= allowed_headers
     assert {"GET", "PUT", "POST", "OPTIONS"} <= set(headers["access-control-allow-methods"].split(","))
     assert {"etag", "retry-after"} <= {h.strip().lower() for h in headers["access-control-expose-headers"].split(",")}
     assert headers.get("access-control-allow-credentials") != "true"

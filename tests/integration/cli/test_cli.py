@@ -135,3 +135,24 @@ def test_token_is_accepted_by_the_verifier(env: dict[str, str], tmp_path: Path) 
     verifier = TokenVerifier(JwksCache(FileJwksSource(home / "dev-issuer" / "jwks.json")), DEV_ISSUER, DEV_CLIENT_ID)
     identity = verifier.verify(result.stdout.strip())
     assert identity.subject == "alice" and identity.is_admin
+
+
+def test_token_id_prints_an_id_token_the_owner_routes_accept(env: dict[str, str], tmp_path: Path) -> None:
+    result = run("token", "--sub", "alice", "--email", "Alice@Example.com", "--id", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    from dogcare.auth.dev_issuer import DEV_ISSUER
+    from dogcare.auth.id_token import IdTokenVerifier
+    from dogcare.auth.jwks import FileJwksSource, JwksCache
+    from dogcare.auth.verifier import TokenVerifier
+
+    home = Path(env["DOGCARE_HOME"])
+    access = TokenVerifier(JwksCache(FileJwksSource(home / "dev-issuer" / "jwks.json")), DEV_ISSUER, "dogcare-web")
+    verifier = IdTokenVerifier(access, "dogcare-web")
+    assert verifier.verified_email(result.stdout.strip(), "alice") == "Alice@Example.com"
+    # ...and it is no access token: the access-token verifier refuses it.
+    from dogcare.errors import Unauthenticated
+
+    with pytest.raises(Unauthenticated):
+        access.verify(result.stdout.strip())
+    lonely = run("token", "--sub", "alice", "--email", "a@example.com", env=env, cwd=tmp_path)
+    assert lonely.returncode == 2 and "--id" in lonely.stderr

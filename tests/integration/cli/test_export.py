@@ -50,7 +50,7 @@ def _load(app: Dogcare, n: int) -> list[Booking]:
         for b in bookings:
             batch.save(repo._item(b))
     # Items of other entity types in the same table must not leak into the export.
-    app.owners.register("someone", RegisterOwner(name="Ann", email="ann@example.com"))
+    app.owners.register("someone", RegisterOwner(name="Ann"), "ann@example.com")
     return bookings
 
 
@@ -126,7 +126,7 @@ def _round_trip(app: Dogcare, tmp_path: Path, n: int, formats: tuple[str, ...]) 
 def test_a_failed_export_leaves_no_file(app: Dogcare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dogcare.analytics import export as module
 
-    app.owners.register("someone", RegisterOwner(name="Ann", email="ann@example.com"))
+    app.owners.register("someone", RegisterOwner(name="Ann"), "ann@example.com")
     out = tmp_path / "owners.jsonl"
     out.write_text("previous export\n")
 

@@ -37,7 +37,7 @@ def vaccinations(until: date = VALID_UNTIL, **overrides: date | None) -> list[Va
 
 
 def register(app: Dogcare, subject: str = "sub-a", email: str | None = None, name: str = "Ana") -> Owner:
-    return app.owners.register(subject, RegisterOwner(name=name, email=email or f"{subject}@example.com"))
+    return app.owners.register(subject, RegisterOwner(name=name), email or f"{subject}@example.com")
 
 
 def add_dog(app: Dogcare, owner: Owner, name: str = "Rex", size: str = "large", **fields: Any) -> Dog:

@@ -47,7 +47,7 @@ def test_owner_operations(app: Dogcare, clock: Clock) -> None:
     assert ops(app, lambda: register(app, "sub-a", "ana@example.com")) == TX
     assert ops(app, lambda: app.owners.profile("sub-a")) == GET
     assert ops(app, lambda: app.owners.update_profile("sub-a", UpdateOwner(name="Ana B"))) == {**GET, **TX}
-    assert ops(app, lambda: app.owners.update_profile("sub-a", UpdateOwner(email="b@example.com"))) == {
+    assert ops(app, lambda: app.owners.update_profile("sub-a", UpdateOwner(), email="b@example.com")) == {
         **GET,
         **TX,
     }

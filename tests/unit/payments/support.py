@@ -34,7 +34,7 @@ class Customer:
 def customer(app: Dogcare, name: str = "Ana") -> Customer:
     """A newly registered owner (a fresh subject every time) with a vaccinated large dog."""
     subject = f"sub-{uuid.uuid4().hex[:12]}"
-    owner = app.owners.register(subject, RegisterOwner(name=name, email=f"{subject}@example.com"))
+    owner = app.owners.register(subject, RegisterOwner(name=name), f"{subject}@example.com")
     vaccinations = [VaccinationInput(name=n, expires_on=VALID_UNTIL) for n in ("rabies", "dhpp", "bordetella")]
     dog = app.dogs.add(owner.id, NewDog(name="Rex", size="large", vaccinations=vaccinations))
     return Customer(owner, dog)
