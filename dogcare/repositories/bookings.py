@@ -163,9 +163,15 @@ class BookingRepository(Repository):
         ]
         return Page(entries, next_cursor)
 
-    def capacity_limits(self) -> dict[str, int]:
+    def capacity_limits(self, *, consistent: bool = False) -> dict[str, int]:
         items, _ = self._query(
-            LIST_CAPACITY_SETTINGS, self.models.CapacityConfig, scope="config", params={}, limit=100, cursor=None
+            LIST_CAPACITY_SETTINGS,
+            self.models.CapacityConfig,
+            scope="config",
+            params={},
+            limit=100,
+            cursor=None,
+            consistent=consistent,
         )
         return {i.service_type: int(i.daily_capacity) for i in items}
 

@@ -281,10 +281,12 @@ class BookingService:
 
     def set_capacity(self, service_type: str, daily_capacity: int) -> dict[str, int]:
         self.bookings.set_capacity(service_type, daily_capacity)
-        return self.capacity()
+        # The echo must show the write just made: a strongly consistent read of the base table
+        # (an eventually consistent one may still return the previous setting).
+        return self.capacity(consistent=True)
 
-    def capacity(self) -> dict[str, int]:
-        configured = self.bookings.capacity_limits()
+    def capacity(self, *, consistent: bool = False) -> dict[str, int]:
+        configured = self.bookings.capacity_limits(consistent=consistent)
         return {s: configured.get(s, self.policy.default_daily_capacity) for s in ("daycare", "boarding", "parking")}
 
 

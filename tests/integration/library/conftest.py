@@ -69,12 +69,15 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[str] = []
         self.transactions: list[list[dict[str, Any]]] = []  # the actions of each TransactWriteItems
+        self.requests: list[dict[str, Any]] = []  # the body of every request
         self.paused = False
 
     def __call__(self, model: Any, params: dict[str, Any] | None = None, **_: Any) -> None:
         if self.paused:
             return
         self.calls.append(model.name)
+        if params is not None:
+            self.requests.append(json.loads(params["body"]))
         if model.name == "TransactWriteItems" and params is not None:
             # ``params`` is the serialised request: DynamoDB's JSON body.
             self.transactions.append(list(json.loads(params["body"])["TransactItems"]))
@@ -86,6 +89,7 @@ class Recorder:
     def clear(self) -> None:
         self.calls.clear()
         self.transactions.clear()
+        self.requests.clear()
 
     @contextmanager
     def pause(self) -> Iterator[None]:

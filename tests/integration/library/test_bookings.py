@@ -498,3 +498,16 @@ def test_moving_a_long_stay_past_one_transaction_is_refused_cleanly(app: Dogcare
     assert [e.code for e in refused.value.errors] == ["too_large_to_move"]
     shifted = app.bookings.update(ana.id, booking.id, UpdateBooking(start_time=at(6, 9), end_time=at(5, 9, month=4)))
     assert shifted.start_time == at(6, 9)  # overlapping dates touch far fewer items
+
+
+def test_setting_capacity_echoes_it_with_a_consistent_read(app: Dogcare) -> None:
+    with recording(app) as rec:
+        echoed = app.bookings.set_capacity("parking", 7)
+    assert echoed["parking"] == 7
+    queries = [c for c in rec.calls if c == "Query"]
+    assert len(queries) == 1
+    assert rec.requests[-1]["ConsistentRead"] is True  # the base table, read after the write
+    assert "IndexName" not in rec.requests[-1]
+    with recording(app) as rec:
+        app.bookings.capacity()
+    assert rec.requests[-1].get("ConsistentRead") is not True  # a plain read stays cheap
