@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from dogcare.facade import Dogcare
-from dogcare.storage import keys
 from dogcare.storage.store import Store
 from tests.conftest import make_settings
 
