@@ -43,6 +43,9 @@ from dogcare.storage.store import response_code, storage_errors
 if TYPE_CHECKING:
     from dogcare.facade import Dogcare
 
+# The statuses whose places and roster items were given back (the one list to extend when a
+# status that releases them is added): every other booking holds what it recorded.
+RELEASED_STATUSES = frozenset({"cancelled"})
 KINDS = ("capacity", "pending", "schedule", "email_guard", "roster", "schema")
 ROSTER_FIELDS = ("booking_id", "owner_id", "dog_id", "service_type", "day", "start_time", "end_time", "status")
 
@@ -192,7 +195,7 @@ def _counters(wanted: Counter[str], stored: dict[str, Any], kind: str, sk: str) 
 def _capacity(data: _Data, plans: dict[str, Stayplan], now: datetime) -> Derived:
     use: Counter[str] = Counter()
     for b, _ in data.bookings:
-        if b.status != "cancelled":
+        if b.status not in RELEASED_STATUSES:
             for day in plans[b.id].capacity_days:
                 use[keys.capacity_pk(b.service_type, day)] += 1
     return _counters(use, data.capacity, "capacity", keys.COUNTER_SK)
@@ -242,7 +245,7 @@ def _email_guards(data: _Data, plans: dict[str, Stayplan], now: datetime) -> Der
 def _roster(data: _Data, plans: dict[str, Stayplan], now: datetime) -> Derived:
     wanted: dict[tuple[str, str], dict[str, str]] = {}
     for b, _ in data.bookings:
-        if b.status == "cancelled":
+        if b.status in RELEASED_STATUSES:
             continue
         for day in plans[b.id].roster_days:
             wanted[(keys.booking_pk(b.id), keys.booking_day_sk(day))] = _roster_fields(b, day)
