@@ -21,7 +21,7 @@ from pynamodb.expressions.update import Action
 from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Booking, RosterEntry
 from dogcare.domain.money import Money
-from dogcare.domain.scheduling import Stayplan, schedule_interval
+from dogcare.domain.scheduling import Stayplan, schedule_interval  # Stayplan: also imported from here
 from dogcare.errors import (
     CapacityFull,
     ConcurrentUpdate,
@@ -44,11 +44,6 @@ MAX_TRANSACTION_ACTIONS = MAX_ITEMS
 
 class ScheduleChanged(Exception):
     """The dog's schedule moved on between our read and our write: re-read and retry."""
-
-
-def capacity_keys(service_type: str, plan: Stayplan) -> list[str]:
-    """The capacity counter keys a plan holds (the item records their days beside its service)."""
-    return [keys.capacity_pk(service_type, day) for day in plan.capacity_days]
 
 
 def recorded_plan(item: Any) -> Stayplan | None:
@@ -256,6 +251,8 @@ class BookingRepository(Repository):
             item.roster_days = [d.isoformat() for d in b.plan.roster_days]
             item.schedule_interval = b.plan.interval
             item.zone = b.plan.timezone
+        else:
+            item.schema_version = 1  # never claim the current shape without the recorded plan
         if b.version:
             item.version = b.version
         return item
