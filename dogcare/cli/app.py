@@ -6,11 +6,11 @@ import sys
 
 import typer
 
-from dogcare.cli import export, seed, serve, stripe, tables, token
+from dogcare.cli import export, migrate, reconcile, seed, serve, stripe, tables, token
 
 app = typer.Typer(
     name="dogcare",
-    help="dogcare: run the API locally, mint development tokens, manage tables.",
+    help="dogcare: run the API locally, mint development tokens, manage tables, migrate and reconcile data.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -19,6 +19,8 @@ app.command("serve")(serve.serve)
 app.command("token")(token.token)
 app.command("seed")(seed.seed)
 app.command("export")(export.export)
+app.command("migrate")(migrate.migrate)
+app.command("reconcile")(reconcile.reconcile)
 app.add_typer(tables.app, name="tables")
 app.add_typer(stripe.app, name="stripe")
 

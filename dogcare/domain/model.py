@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from dogcare.domain.money import Money
+from dogcare.domain.scheduling import Stayplan
 
 SERVICE_TYPES = ("daycare", "boarding", "parking")
 DOG_SIZES = ("small", "medium", "large", "giant")
@@ -90,6 +91,9 @@ class Booking:
     checked_in_at: datetime | None = None
     checked_out_at: datetime | None = None
     cancelled_at: datetime | None = None
+    # What the booking took when its times were written (None: an item from before the
+    # booking recorded it, until ``dogcare migrate`` fills it in).
+    plan: Stayplan | None = None
 
 
 @dataclass(frozen=True)

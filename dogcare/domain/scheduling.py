@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from dogcare.domain.clock import iso
 from dogcare.errors import FieldError, ValidationFailed
 
 MAX_PARKING_HOURS = 12
@@ -32,6 +33,32 @@ class Stay:
     capacity_days: tuple[date, ...]
     roster_days: tuple[date, ...]
     nights: int
+
+
+@dataclass(frozen=True)
+class Stayplan:
+    """What a booking occupies, as recorded on the booking when its times were written.
+
+    Computed once, under the facility's zone of that moment; every later change of the
+    booking releases or moves exactly these, whatever the configuration says by then.
+    ``interval`` is the exact string put into the dog's schedule item.
+    """
+
+    capacity_days: tuple[date, ...]
+    roster_days: tuple[date, ...]
+    interval: str = ""
+    timezone: str = "UTC"
+
+
+def schedule_interval(start: datetime, end: datetime) -> str:
+    """The dog's schedule item entry of a stay (compared byte for byte by reconciliation)."""
+    return f"{iso(start)}/{iso(end)}"
+
+
+def plan_stay(service_type: str, start: datetime, end: datetime, timezone: str) -> Stayplan:
+    """The plan a booking with these times records, under ``timezone``."""
+    s = stay(service_type, start, end, timezone)
+    return Stayplan(s.capacity_days, s.roster_days, schedule_interval(start, end), timezone)
 
 
 def _within_hours(moment: datetime, facility: Facility) -> bool:

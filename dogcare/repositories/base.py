@@ -59,13 +59,18 @@ class Repository:
         forward: bool = True,
         filter_condition: Condition | None = None,
         bound_extra: dict[str, Any] | None = None,
+        consistent: bool = False,
     ) -> tuple[list[Any], str | None]:
         """One Query (one page) on the pattern's key; the cursor is bound to pattern, scope and params.
 
         A ``filter_condition`` narrows the page after the key condition, so a filtered page
         may come back shorter than ``limit`` (even empty) with a cursor for the next one;
         it never turns into more requests. ``bound_extra`` binds the cursor to the filter.
+        ``consistent`` asks for a strongly consistent read (base-table patterns only: DynamoDB
+        refuses it on a GSI), for reads that must see a write just made.
         """
+        if consistent and pattern.index is not None:
+            raise ValueError(f"{pattern.name} reads an index: it cannot be strongly consistent")
         limit = max(1, min(limit, MAX_PAGE))
         bound = binding(pattern.name, scope, {**params, **(bound_extra or {}), "_v": variant, "_f": forward})
         last_key = self.cursors.decode(cursor, bound) if cursor else None
@@ -89,7 +94,7 @@ class Repository:
                 page_size=limit,
                 last_evaluated_key=last_key,
                 scan_index_forward=forward,
-                consistent_read=False,
+                consistent_read=consistent,
             )
             # Exactly one request: PynamoDB's item iterator would keep fetching pages
             # until ``limit`` items passed the filter, i.e. walk the whole partition.

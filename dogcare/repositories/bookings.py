@@ -12,7 +12,7 @@ Cancelling releases all of them in one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from pynamodb.expressions.update import Action
 from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Booking, RosterEntry
 from dogcare.domain.money import Money
+from dogcare.domain.scheduling import Stayplan, schedule_interval  # Stayplan: also imported from here
 from dogcare.errors import (
     CapacityFull,
     ConcurrentUpdate,
@@ -36,19 +37,25 @@ from dogcare.storage.batch import batch_get
 from dogcare.storage.entities import MoneyMap, stamp_actions
 from dogcare.storage.patterns import DAY_ROSTER, GET_BOOKING, LIST_CAPACITY_SETTINGS, LIST_OWNER_BOOKINGS
 from dogcare.storage.store import storage_errors
-from dogcare.storage.transactions import TransactionFailed, Tx
+from dogcare.storage.transactions import MAX_ITEMS, TransactionFailed, Tx
+
+MAX_TRANSACTION_ACTIONS = MAX_ITEMS
 
 
 class ScheduleChanged(Exception):
     """The dog's schedule moved on between our read and our write: re-read and retry."""
 
 
-@dataclass(frozen=True)
-class Stayplan:
-    """What a booking occupies, as computed by the booking rules."""
-
-    capacity_days: tuple[date, ...]
-    roster_days: tuple[date, ...]
+def recorded_plan(item: Any) -> Stayplan | None:
+    """The plan recorded on a booking item; None on an item from before bookings recorded it."""
+    if item.capacity_days is None or item.roster_days is None or item.schedule_interval is None:
+        return None
+    return Stayplan(
+        capacity_days=tuple(date.fromisoformat(d) for d in item.capacity_days),
+        roster_days=tuple(date.fromisoformat(d) for d in item.roster_days),
+        interval=item.schedule_interval,
+        timezone=item.zone or "UTC",
+    )
 
 
 def to_booking(item: Any) -> Booking:
@@ -72,6 +79,7 @@ def to_booking(item: Any) -> Booking:
         checked_in_at=when(item.checked_in_at),
         checked_out_at=when(item.checked_out_at),
         cancelled_at=when(item.cancelled_at),
+        plan=recorded_plan(item),
     )
 
 
@@ -150,9 +158,15 @@ class BookingRepository(Repository):
         ]
         return Page(entries, next_cursor)
 
-    def capacity_limits(self) -> dict[str, int]:
+    def capacity_limits(self, *, consistent: bool = False) -> dict[str, int]:
         items, _ = self._query(
-            LIST_CAPACITY_SETTINGS, self.models.CapacityConfig, scope="config", params={}, limit=100, cursor=None
+            LIST_CAPACITY_SETTINGS,
+            self.models.CapacityConfig,
+            scope="config",
+            params={},
+            limit=100,
+            cursor=None,
+            consistent=consistent,
         )
         return {i.service_type: int(i.daily_capacity) for i in items}
 
@@ -232,6 +246,13 @@ class BookingRepository(Repository):
             gsi2pk=keys.dog_pk(b.dog_id),
             gsi2sk=keys.timeline_sk(start, b.id),
         )
+        if b.plan is not None:
+            item.capacity_days = [d.isoformat() for d in b.plan.capacity_days]
+            item.roster_days = [d.isoformat() for d in b.plan.roster_days]
+            item.schedule_interval = b.plan.interval
+            item.zone = b.plan.timezone
+        else:
+            item.schema_version = 1  # never claim the current shape without the recorded plan
         if b.version:
             item.version = b.version
         return item
@@ -274,7 +295,8 @@ class BookingRepository(Repository):
             gone.discard(put.id)
         actions.extend(m.intervals[booking_id].remove() for booking_id in sorted(gone))
         if put is not None:
-            actions.append(m.intervals[put.id].set(f"{iso(put.start_time)}/{iso(put.end_time)}"))
+            interval = put.plan.interval if put.plan else schedule_interval(put.start_time, put.end_time)
+            actions.append(m.intervals[put.id].set(interval))
         condition = (m.rev == schedule.rev) if check_rev else m.pk.exists()
         tx.update("schedule", item, actions, condition)
 
@@ -342,6 +364,18 @@ class BookingRepository(Repository):
                 raise ConcurrentUpdate("the booking was changed by another request") from exc
             raise ConcurrentUpdate(f"the change could not be applied ({', '.join(failed)})") from exc
 
+    @staticmethod
+    def reschedule_actions(old: Stayplan, new: Stayplan) -> int:
+        """How many actions ``reschedule`` puts into its transaction for this move: the booking,
+        the dog's schedule, a delete per roster day left, a put per roster day of the new
+        times, a counter update per capacity day gained or given back."""
+        return (
+            2
+            + len(set(old.roster_days) - set(new.roster_days))
+            + len(new.roster_days)
+            + len(set(new.capacity_days) ^ set(old.capacity_days))
+        )
+
     def reschedule(
         self,
         current: Booking,
@@ -367,6 +401,7 @@ class BookingRepository(Repository):
         added = [d for d in new.capacity_days if d not in old.capacity_days]
         removed = [d for d in old.capacity_days if d not in new.capacity_days]
         self._counter_changes(tx, changed.service_type, added, removed, daily_limit)
+        assert len(tx) == self.reschedule_actions(old, new)  # the count the service refuses by
         try:
             self._commit(tx)
         except ConcurrentUpdate as exc:

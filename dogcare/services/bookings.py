@@ -18,18 +18,19 @@ from dogcare.domain.clock import local_date, to_utc, utcnow
 from dogcare.domain.ids import new_id
 from dogcare.domain.model import ACTIVE_BOOKING_STATUSES, Booking, RosterEntry
 from dogcare.domain.pricing import PriceTable, quote
-from dogcare.domain.scheduling import Facility, check_times, overlaps, stay
+from dogcare.domain.scheduling import Facility, Stayplan, check_times, overlaps, plan_stay
 from dogcare.domain.vaccinations import lapses_before
 from dogcare.errors import (
     ConcurrentUpdate,
     InvalidTransition,
     NotFound,
     OverlappingBooking,
+    StorageUnavailable,
     ValidationFailed,
     VersionMismatch,
 )
 from dogcare.repositories.base import Page
-from dogcare.repositories.bookings import BookingRepository, ScheduleChanged, Stayplan
+from dogcare.repositories.bookings import MAX_TRANSACTION_ACTIONS, BookingRepository, ScheduleChanged
 from dogcare.repositories.dogs import DogRepository, Schedule
 
 SCHEDULE_RETRIES = 4
@@ -72,8 +73,24 @@ class BookingService:
     # --- helpers ------------------------------------------------------------------------
 
     def _plan(self, service_type: str, start: datetime, end: datetime) -> Stayplan:
-        s = stay(service_type, start, end, self.policy.facility.timezone)
-        return Stayplan(s.capacity_days, s.roster_days)
+        """The plan for *new* times, under today's facility settings (create and reschedule only)."""
+        return plan_stay(service_type, start, end, self.policy.facility.timezone)
+
+    def occupied(self, booking: Booking) -> Stayplan:
+        """What an existing booking holds: the plan recorded on it when its times were written.
+
+        The one accessor every later change uses (cancel, reschedule, check-in/out, payment
+        confirmation), so a change of the facility's zone or hours after booking never makes
+        a change release or touch other days than the booking took.
+        """
+        if booking.plan is None:
+            # An item from before bookings recorded their plan: recomputing it here, under
+            # today's settings, is the bug the record exists to prevent; `dogcare migrate`
+            # fills it in (with the zone the booking was made under) right after a deploy.
+            raise StorageUnavailable(
+                f"booking {booking.id} is awaiting a data migration (dogcare migrate); please retry shortly", 30
+            )
+        return booking.plan
 
     def _limit(self, configured: int | None) -> int:
         return self.policy.default_daily_capacity if configured is None else configured
@@ -85,6 +102,22 @@ class BookingService:
                     f"the dog is already booked from {other_start:%Y-%m-%d %H:%M} "
                     f"to {other_end:%Y-%m-%d %H:%M} UTC ({other_id})"
                 )
+
+    def _check_move_size(self, old: Stayplan, new: Stayplan) -> None:
+        """Refuse up front a move one transaction cannot hold (DynamoDB allows 100 actions).
+
+        Counted before anything is built, so the owner gets a reason instead of a 409 from a
+        transaction the database would refuse anyway.
+        """
+        actions = self.bookings.reschedule_actions(old, new)
+        if actions > MAX_TRANSACTION_ACTIONS:
+            nights = len(new.capacity_days)
+            raise ValidationFailed.field(
+                "body.start_time",
+                f"moving a stay of {nights} nights to these dates touches {actions} records, more than one "
+                f"atomic change allows ({MAX_TRANSACTION_ACTIONS}); cancel and book again",
+                "too_large_to_move",
+            )
 
     def _check_vaccinations(self, dog_item: object, end: datetime) -> None:
         dog = self.dogs.to_dog(dog_item)
@@ -127,6 +160,7 @@ class BookingService:
                 created_at=now,
                 updated_at=now,
                 version=0,
+                plan=plan,
             )
             try:
                 return self.bookings.create(
@@ -182,8 +216,9 @@ class BookingService:
         start = to_utc(command.start_time) if command.start_time else current.start_time
         end = to_utc(command.end_time) if command.end_time else current.end_time
         check_times(current.service_type, start, end, now, self.policy.facility)
-        old_plan = self._plan(current.service_type, current.start_time, current.end_time)
+        old_plan = self.occupied(current)
         new_plan = self._plan(current.service_type, start, end)
+        self._check_move_size(old_plan, new_plan)
         instructions = (
             command.special_instructions if "special_instructions" in fields else (current.special_instructions)
         )
@@ -201,6 +236,7 @@ class BookingService:
                 price=quote(self.policy.prices, current.service_type, dog_item.size, start, end, nights),
                 special_instructions=instructions,
                 updated_at=now,
+                plan=new_plan,
             )
             try:
                 return self.bookings.reschedule(
@@ -222,8 +258,7 @@ class BookingService:
             self.settler.settle_cancellation(current, current)
             return current
         lifecycle.require_transition(current.status, "cancelled")
-        plan = self._plan(current.service_type, current.start_time, current.end_time)
-        cancelled = self.bookings.transition(current, "cancelled", plan, self.clock())
+        cancelled = self.bookings.transition(current, "cancelled", self.occupied(current), self.clock())
         if self.settler is not None and current.payment_id:
             self.settler.settle_cancellation(current, cancelled)
         return cancelled
@@ -242,15 +277,16 @@ class BookingService:
     def _staff_transition(self, booking_id: str, target: str) -> Booking:
         current = self.bookings.get(booking_id)
         lifecycle.require_transition(current.status, target)
-        plan = self._plan(current.service_type, current.start_time, current.end_time)
-        return self.bookings.transition(current, target, plan, self.clock())
+        return self.bookings.transition(current, target, self.occupied(current), self.clock())
 
     def set_capacity(self, service_type: str, daily_capacity: int) -> dict[str, int]:
         self.bookings.set_capacity(service_type, daily_capacity)
-        return self.capacity()
+        # The echo must show the write just made: a strongly consistent read of the base table
+        # (an eventually consistent one may still return the previous setting).
+        return self.capacity(consistent=True)
 
-    def capacity(self) -> dict[str, int]:
-        configured = self.bookings.capacity_limits()
+    def capacity(self, *, consistent: bool = False) -> dict[str, int]:
+        configured = self.bookings.capacity_limits(consistent=consistent)
         return {s: configured.get(s, self.policy.default_daily_capacity) for s in ("daycare", "boarding", "parking")}
 
 

@@ -475,8 +475,8 @@ class PaymentService:
         saved = self.repo.add_payment_update(tx, payment, replace(changed, updated_at=now))
         after = booking
         if target is not None:
-            plan = self.app.bookings._plan(booking.service_type, booking.start_time, booking.end_time)
-            after = self.booking_repo.add_transition(tx, booking, target, plan, now)
+            # Exactly what the booking took when it was written, whatever the zone is now.
+            after = self.booking_repo.add_transition(tx, booking, target, self.app.bookings.occupied(booking), now)
         self.repo.add_event_marker(tx, event.id, event.type, APPLIED, now)
         try:
             self.repo.commit_event(tx)

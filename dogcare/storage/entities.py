@@ -30,6 +30,9 @@ from dogcare.storage import keys
 from dogcare.storage.layout import CALENDAR, DOG_OVERLAY, OWNER_OVERLAY, IndexSpec, LogicalTable, TableLayout
 
 SCHEMA_VERSION = 1
+# Bookings record what they took (capacity counter keys, roster days, schedule interval, zone)
+# from version 2 on; ``dogcare migrate`` brings older items up (``dogcare.maintenance``).
+BOOKING_SCHEMA_VERSION = 2
 
 
 class AddressMap(MapAttribute[str, Any]):
@@ -112,6 +115,15 @@ def booking_fields() -> dict[str, Any]:
         "checked_in_at": UnicodeAttribute(null=True),
         "checked_out_at": UnicodeAttribute(null=True),
         "cancelled_at": UnicodeAttribute(null=True),
+        # The recorded plan (absent on version-1 items): the days of the service's capacity
+        # counters it holds (with ``service_type``, the counter keys), its roster days, the
+        # exact interval in the dog's schedule item, the zone it was computed under. Days, not
+        # whole keys: a typical booking stays within one write unit (1 KB).
+        "capacity_days": ListAttribute(of=UnicodeAttribute, null=True),
+        "roster_days": ListAttribute(of=UnicodeAttribute, null=True),
+        "schedule_interval": UnicodeAttribute(null=True),
+        "zone": UnicodeAttribute(null=True),
+        "schema_version": NumberAttribute(default=BOOKING_SCHEMA_VERSION),
         "version": VersionAttribute(),
         **_timestamps(),
     }
@@ -276,4 +288,4 @@ def index(model: type[Model], spec: IndexSpec) -> Any:
     return getattr(model, f"index_{spec.name}")
 
 
-__all__ = ["ModelSet", "build_models", "index", "keys"]
+__all__ = ["BOOKING_SCHEMA_VERSION", "SCHEMA_VERSION", "ModelSet", "build_models", "index", "keys"]

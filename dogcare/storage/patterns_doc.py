@@ -35,7 +35,7 @@ ITEM_BYTES: dict[str, int] = {
     "email_guard": 150,
     "dog": 700,
     "dog_schedule": 550,
-    "booking": 900,
+    "booking": 1000,  # with its recorded plan: long stays pass 1 KB (2 units a transactional write)
     "booking_day": 500,
     "capacity_counter": 100,
     "capacity_config": 150,

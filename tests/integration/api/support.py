@@ -153,16 +153,11 @@ class Api:
 
     def confirm(self, booking_id: str) -> None:
         """Mark a booking paid, as a successful payment does (the staff routes need one)."""
-        from dogcare.domain.scheduling import stay
-        from dogcare.repositories.bookings import Stayplan
         from handlers.common import runtime
 
         app = runtime.dogcare()
         booking = app.booking_repository.get(booking_id)
-        plan = stay(booking.service_type, booking.start_time, booking.end_time, app.settings.timezone)
-        app.booking_repository.transition(
-            booking, "confirmed", Stayplan(plan.capacity_days, plan.roster_days), datetime.now(UTC)
-        )
+        app.booking_repository.transition(booking, "confirmed", app.bookings.occupied(booking), datetime.now(UTC))
 
     # --- observing ---------------------------------------------------------------------
 

@@ -55,7 +55,8 @@ def env(dynamodb: str, tmp_path: Path, request: pytest.FixtureRequest) -> dict[s
 
 
 def test_help_everywhere(env: dict[str, str], tmp_path: Path) -> None:
-    for args in ([], ["serve"], ["token"], ["tables"], ["tables", "create"], ["seed"], ["export"]):
+    commands = ([], ["serve"], ["token"], ["tables"], ["tables", "create"], ["seed"], ["export"])
+    for args in (*commands, ["migrate"], ["reconcile"]):
         result = run(*args, "--help", env=env, cwd=tmp_path)
         assert result.returncode == 0, (args, result.stderr)
         assert "Usage" in result.stdout

@@ -69,12 +69,15 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[str] = []
         self.transactions: list[list[dict[str, Any]]] = []  # the actions of each TransactWriteItems
+        self.requests: list[dict[str, Any]] = []  # the body of every request
         self.paused = False
 
     def __call__(self, model: Any, params: dict[str, Any] | None = None, **_: Any) -> None:
         if self.paused:
             return
         self.calls.append(model.name)
+        if params is not None:
+            self.requests.append(json.loads(params["body"]))
         if model.name == "TransactWriteItems" and params is not None:
             # ``params`` is the serialised request: DynamoDB's JSON body.
             self.transactions.append(list(json.loads(params["body"])["TransactItems"]))
@@ -86,6 +89,7 @@ class Recorder:
     def clear(self) -> None:
         self.calls.clear()
         self.transactions.clear()
+        self.requests.clear()
 
     @contextmanager
     def pause(self) -> Iterator[None]:
@@ -174,13 +178,14 @@ def snapshot(app: Dogcare) -> dict[str, list[dict[str, Any]]]:
 @contextmanager
 def _paused(app: Dogcare) -> Iterator[None]:
     recs = list(_RECORDERS.get(app.store, []))
+    was = [rec.paused for rec in recs]  # nested pauses restore what they found
     for rec in recs:
         rec.paused = True
     try:
         yield
     finally:
-        for rec in recs:
-            rec.paused = False
+        for rec, paused in zip(recs, was, strict=True):
+            rec.paused = paused
 
 
 @contextmanager
@@ -202,3 +207,30 @@ def items_by_key(app: Dogcare) -> dict[tuple[str, str], dict[str, Any]]:
 
 def keys_with_prefix(app: Dogcare, prefix: str) -> list[tuple[str, str]]:
     return sorted(k for k in items_by_key(app) if k[0].startswith(prefix))
+
+
+@contextmanager
+def operator_tools(app: Dogcare) -> Iterator[None]:
+    """Maintenance (``dogcare migrate``, ``dogcare reconcile``) reads whole tables by design:
+    the no-Scan guard holds for everything the API does, not for these operator tools."""
+    with _paused(app):
+        yield
+
+
+def raw_item(app: Dogcare, logical: str, pk: str, sk: str) -> dict[str, Any]:
+    table = app.store.layout.table_name(logical)  # type: ignore[arg-type]
+    with _paused(app):
+        item = app.store.client.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
+    return dict(item.get("Item") or {})
+
+
+def put_raw(app: Dogcare, logical: str, item: dict[str, Any]) -> None:
+    """Write an item as it is (bypassing the library): old shapes, injected drift."""
+    with _paused(app):
+        app.store.client.put_item(TableName=app.store.layout.table_name(logical), Item=item)  # type: ignore[arg-type]
+
+
+def delete_raw(app: Dogcare, logical: str, pk: str, sk: str) -> None:
+    table = app.store.layout.table_name(logical)  # type: ignore[arg-type]
+    with _paused(app):
+        app.store.client.delete_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": sk}})

@@ -35,6 +35,7 @@ from .conftest import (
     items_by_key,
     keys_with_prefix,
     nothing_written,
+    recording,
     register,
     vaccinations,
 )
@@ -43,8 +44,7 @@ from .conftest import (
 def confirm(app: Dogcare, booking: Booking) -> Booking:
     """What a successful payment does to a booking (the payments service is not under test here)."""
     current = app.booking_repository.get(booking.id)
-    plan = app.bookings._plan(current.service_type, current.start_time, current.end_time)
-    return app.booking_repository.transition(current, "confirmed", plan, app.clock())
+    return app.booking_repository.transition(current, "confirmed", app.bookings.occupied(current), app.clock())
 
 
 def counter(app: Dogcare, service: str, day: date) -> int:
@@ -486,10 +486,28 @@ def test_thirty_night_stay_fits_one_transaction(app: Dogcare, ana) -> None:  # t
 
 def test_moving_a_long_stay_past_one_transaction_is_refused_cleanly(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
     # Moving 30 nights to disjoint dates would touch 1 + 31 + 31 + 1 + 30 + 30 = 124 items,
-    # more than the 100 one transaction allows: a typed error, and nothing written.
+    # more than the 100 one transaction allows: refused up front (422, with the reason and the
+    # way out), before any transaction is built, and nothing written.
     booking = book(app, ana, add_dog(app, ana), "boarding", at(5, 9), at(5, 9) + timedelta(days=30))
     later = UpdateBooking(start_time=at(5, 9, month=5), end_time=at(4, 9, month=6))
-    with nothing_written(app), pytest.raises(LimitReached, match="124 records"):
+    with recording(app) as rec, nothing_written(app), pytest.raises(ValidationFailed) as refused:
         app.bookings.update(ana.id, booking.id, later)
+    assert "TransactWriteItems" not in rec.calls
+    assert "moving a stay of 30 nights" in refused.value.detail
+    assert "touches 124 records" in refused.value.detail and "cancel and book again" in refused.value.detail
+    assert [e.code for e in refused.value.errors] == ["too_large_to_move"]
     shifted = app.bookings.update(ana.id, booking.id, UpdateBooking(start_time=at(6, 9), end_time=at(5, 9, month=4)))
     assert shifted.start_time == at(6, 9)  # overlapping dates touch far fewer items
+
+
+def test_setting_capacity_echoes_it_with_a_consistent_read(app: Dogcare) -> None:
+    with recording(app) as rec:
+        echoed = app.bookings.set_capacity("parking", 7)
+    assert echoed["parking"] == 7
+    queries = [c for c in rec.calls if c == "Query"]
+    assert len(queries) == 1
+    assert rec.requests[-1]["ConsistentRead"] is True  # the base table, read after the write
+    assert "IndexName" not in rec.requests[-1]
+    with recording(app) as rec:
+        app.bookings.capacity()
+    assert rec.requests[-1].get("ConsistentRead") is not True  # a plain read stays cheap

@@ -46,8 +46,7 @@ def declared(name: str, units: Mapping[str, int] | None = None, optional: bool =
 
 
 def confirm(app: Dogcare, booking: Booking) -> Booking:
-    plan = app.bookings._plan(booking.service_type, booking.start_time, booking.end_time)
-    return app.booking_repository.transition(booking, "confirmed", plan, app.clock())
+    return app.booking_repository.transition(booking, "confirmed", app.bookings.occupied(booking), app.clock())
 
 
 def test_owner_and_dog_writes(app: Dogcare) -> None:
