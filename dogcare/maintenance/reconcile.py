@@ -34,6 +34,7 @@ from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from dogcare.domain.clock import iso
 from dogcare.domain.model import ACTIVE_BOOKING_STATUSES, Booking
 from dogcare.domain.scheduling import Stayplan, plan_stay
+from dogcare.domain.skeleton import email_key
 from dogcare.maintenance.scan import scan_all
 from dogcare.repositories.bookings import to_booking
 from dogcare.storage import keys
@@ -231,7 +232,7 @@ def _schedules(data: _Data, plans: dict[str, Stayplan], now: datetime) -> Derive
 
 
 def _email_guards(data: _Data, plans: dict[str, Stayplan], now: datetime) -> Derived:
-    claimed: dict[str, str] = {keys.email_pk(o.email): o.id for o in data.owners.values()}
+    claimed: dict[str, str] = {keys.email_pk(email_key(o.email)): o.id for o in data.owners.values()}
     drift = []
     every = sorted(claimed.keys() | data.guards.keys())
     for pk in every:

@@ -11,6 +11,7 @@ import pytest
 
 from dogcare.commands import UpdateBooking
 from dogcare.domain.model import Booking, Owner
+from dogcare.domain.skeleton import email_key
 from dogcare.facade import Dogcare
 from dogcare.maintenance.migrate import migrate
 from dogcare.maintenance.reconcile import Drift, Report, check, reconcile, repair
@@ -87,8 +88,8 @@ def test_every_kind_of_drift_is_found_and_fixed(app: Dogcare, world: dict[str, A
     intervals = {**otto["intervals"]["M"], gone.id: {"S": "2030-03-08T09:00:00Z/2030-03-08T11:00:00Z"}}
     put_raw(app, "dogs", {**otto, "intervals": {"M": intervals}})
     # email guards: Ana's missing, an orphan left by a failed change of email
-    delete_raw(app, "owners", keys.email_pk(ana.email), keys.EMAIL_SK)
-    orphan = {"pk": {"S": keys.email_pk("old@example.com")}, "sk": {"S": keys.EMAIL_SK}}
+    delete_raw(app, "owners", keys.email_pk(email_key(ana.email)), keys.EMAIL_SK)
+    orphan = {"pk": {"S": keys.email_pk(email_key("old@example.com"))}, "sk": {"S": keys.EMAIL_SK}}
     put_raw(app, "owners", {**orphan, "owner_id": {"S": ana.id}, "entity_type": {"S": "email_guard"}})
     # roster: one day of the stay missing, the cancelled booking's day still there, a wrong status
     stay_day = keys.booking_day_sk(date(2030, 3, 8))
@@ -110,8 +111,8 @@ def test_every_kind_of_drift_is_found_and_fixed(app: Dogcare, world: dict[str, A
     assert found[rex_key] == ({pending.id: "2030-03-05T09:00:00Z/2030-03-05T17:00:00Z"}, {})
     otto_expected, otto_actual = found[("schedule", f"{keys.dog_pk(gone.dog_id)} {keys.SCHEDULE_SK}")]
     assert gone.id in otto_actual and gone.id not in otto_expected
-    assert found[("email_guard", f"{keys.email_pk(ana.email)} {keys.EMAIL_SK}")] == (ana.id, None)
-    assert found[("email_guard", f"{keys.email_pk('old@example.com')} {keys.EMAIL_SK}")] == (None, ana.id)
+    assert found[("email_guard", f"{keys.email_pk(email_key(ana.email))} {keys.EMAIL_SK}")] == (ana.id, None)
+    assert found[("email_guard", f"{keys.email_pk(email_key('old@example.com'))} {keys.EMAIL_SK}")] == (None, ana.id)
     missing_day = found[("roster", f"{keys.booking_pk(stay.id)} {stay_day}")]
     assert missing_day[1] is None and missing_day[0]["status"] == "confirmed"
     assert found[("roster", f"{keys.booking_pk(gone.id)} {gone_day}")][0] is None
