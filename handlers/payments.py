@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from dogcare.commands import NewPayment
 from dogcare.domain.ids import owner_id_for
+from dogcare.services.payments import PRICE_MISMATCH
 from handlers.common import runtime
 from handlers.common.http import json_response, responses
 from handlers.common.idempotency import idempotent
@@ -73,6 +74,8 @@ def webhook() -> Response[WebhookAck]:
     raw = payload.encode() if isinstance(payload, str) else payload
     outcome = runtime.dogcare().payments.handle_webhook(raw, event.headers.get("Stripe-Signature"))
     count("WebhooksProcessed")
+    if outcome == PRICE_MISMATCH:
+        count("PaymentAmountMismatch")  # the booking was not confirmed; the payment is refunded (alarmed)
     return json_response(WebhookAck(received=True, outcome=outcome))
 
 

@@ -13,7 +13,7 @@ from dogcare.domain.money import Money
 
 SERVICE_TYPES = ("daycare", "boarding", "parking")
 DOG_SIZES = ("small", "medium", "large", "giant")
-BOOKING_STATUSES = ("pending", "confirmed", "checked_in", "completed", "cancelled")
+BOOKING_STATUSES = ("pending", "confirmed", "checked_in", "completed", "cancelled", "expired")
 # Bookings that hold a place: they count against capacity and block the dog's time.
 ACTIVE_BOOKING_STATUSES = ("pending", "confirmed", "checked_in")
 PAYMENT_STATUSES = (
@@ -90,6 +90,8 @@ class Booking:
     checked_in_at: datetime | None = None
     checked_out_at: datetime | None = None
     cancelled_at: datetime | None = None
+    # While pending: when the unpaid hold on its places lapses (the sweeper then expires it).
+    hold_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -124,3 +126,4 @@ class RosterEntry:
     start_time: datetime
     end_time: datetime
     status: str
+    hold_expires_at: datetime | None = None  # set while the booking is an unpaid hold

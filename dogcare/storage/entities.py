@@ -112,6 +112,7 @@ def booking_fields() -> dict[str, Any]:
         "checked_in_at": UnicodeAttribute(null=True),
         "checked_out_at": UnicodeAttribute(null=True),
         "cancelled_at": UnicodeAttribute(null=True),
+        "hold_expires_at": UnicodeAttribute(null=True),  # while pending (the unpaid hold's deadline)
         "version": VersionAttribute(),
         **_timestamps(),
     }
@@ -129,6 +130,7 @@ def booking_day_fields() -> dict[str, Any]:
         "start_time": UnicodeAttribute(),
         "end_time": UnicodeAttribute(),
         "status": UnicodeAttribute(),
+        "hold_expires_at": UnicodeAttribute(null=True),  # while pending: staff see the hold's deadline
     }
 
 
