@@ -136,6 +136,30 @@ class PaymentRepository(Repository):
             raise AlreadyLinked() from exc
         return replace(payment, version=1)
 
+    def extend_hold(self, booking: Booking, hold_until: datetime, roster_days: tuple[date, ...]) -> bool:
+        """Move a pending booking's hold deadline (a payment is being resumed); False if the
+        booking changed meanwhile (then the caller's next read decides)."""
+        m = self.models
+        B, Day = m.Booking, m.BookingDay
+        stamp = iso(hold_until)
+        tx = Tx(self.store)
+        item = B(keys.booking_pk(booking.id), keys.PROFILE)
+        item.version = booking.version
+        actions: list[Action] = [
+            B.hold_expires_at.set(stamp),
+            B.gsi3pk.set(keys.holds_pk(keys.hold_shard(booking.id))),
+            B.gsi3sk.set(keys.holds_sk(stamp, booking.id)),
+        ]
+        tx.update("booking", item, actions, B.status == "pending")
+        for day in roster_days:
+            day_item = Day(keys.booking_pk(booking.id), keys.booking_day_sk(day))
+            tx.update(f"day:{day.isoformat()}", day_item, [Day.hold_expires_at.set(stamp)], Day.pk.exists())
+        try:
+            tx.commit()
+        except TransactionFailed:
+            return False
+        return True
+
     def update(self, current: Payment, changed: Payment) -> Payment:
         item = self._item(changed)
         item.version = current.version

@@ -194,9 +194,14 @@ class PaymentService:
         booking = self.booking_repo.get_for_owner(owner_id, command.booking_id)
         for _ in range(ATTEMPTS):
             self._require_payable(booking)
-            if booking.payment_id:
-                return self._resume(booking, self.repo.get(booking.payment_id))
             now = self.clock()
+            if booking.payment_id:
+                linked = booking.payment_id
+                # Paying again (another card, a lost answer) counts as starting: the hold lasts.
+                hold_until, days = self._hold_extension(booking, now)
+                if hold_until is not None and self.repo.extend_hold(booking, hold_until, days):
+                    booking = replace(booking, hold_expires_at=hold_until, version=booking.version + 1)
+                return self._resume(booking, self.repo.get(linked))
             payment = Payment(
                 id=new_id("payment"),
                 owner_id=owner_id,

@@ -410,6 +410,18 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         "landing first makes the link fail, and the payment is priced again.",
     ),
     ConstrainedWrite(
+        "extend_hold",
+        "Paying again for a booking whose payment is linked keeps its hold at least 15 more minutes.",
+        "PaymentRepository.extend_hold",
+        ("POST /payments",),
+        (
+            TxAction("Update", "booking", _BOOKING, f"status = 'pending' AND {_VERSION}"),
+            TxAction("Update", "booking_day", _DAY, "attribute_exists(pk)", per="roster day"),
+        ),
+        examples=_STAY_EXAMPLES,
+        note="Only when the deadline would move later; a booking that changed meanwhile is left as it is.",
+    ),
+    ConstrainedWrite(
         "apply_provider_event",
         "A payment provider event, applied exactly once.",
         "PaymentRepository.add_event_marker + add_payment_update",

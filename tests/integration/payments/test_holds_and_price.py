@@ -190,3 +190,63 @@ def test_the_webhook_function_emits_payment_amount_mismatch(
     (directive,) = emf[0]["_aws"]["CloudWatchMetrics"]
     assert {"Name": "PaymentAmountMismatch", "Unit": "Count"} in directive["Metrics"]
     assert gateway.amount_refunded(payment["provider_reference"]) == int(payment["amount"].replace(".", ""))
+
+
+def test_the_sweeper_function_expires_due_holds_and_counts_them(
+    lambda_env: Any,  # noqa: F811 - the fixture
+    metrics_on: None,  # noqa: F811 - the fixture
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.deploy.conftest import scheduled_event
+    from tests.deploy.test_permissions_recorded import expire_hold_now
+
+    bo = Caller("bo-sub")
+    invoke(
+        "OwnersFunction", api_event("POST", "/owners/register", caller=bo, body={"name": "B", "email": "b@example.com"})
+    )
+    vaccinations = [{"name": n, "expires_on": "2099-01-01"} for n in ("rabies", "dhpp", "bordetella")]
+    dog = body_of(
+        invoke(
+            "DogsFunction",
+            api_event("POST", "/dogs", caller=bo, body={"name": "Ivy", "size": "small", "vaccinations": vaccinations}),
+        )
+    )
+    day = (datetime.now(UTC) + timedelta(days=9)).date().isoformat()
+    stay = {
+        "dog_id": dog["id"],
+        "service_type": "daycare",
+        "start_time": f"{day}T09:00:00Z",
+        "end_time": f"{day}T17:00:00Z",
+    }
+    due = body_of(invoke("BookingsFunction", api_event("POST", "/bookings", caller=bo, body=stay)))
+    later = body_of(
+        invoke(
+            "BookingsFunction",
+            api_event(
+                "POST",
+                "/bookings",
+                caller=bo,
+                body={
+                    **stay,
+                    "start_time": f"{day}T18:00:00Z",
+                    "end_time": f"{day}T19:00:00Z",
+                    "service_type": "parking",
+                },
+            ),
+        )
+    )
+    expire_hold_now(lambda_env, due["id"])
+    capsys.readouterr()
+
+    assert invoke("SweeperFunction", scheduled_event()) == {"expired": 1, "skipped": 0, "more": False}
+
+    documents = json_lines(capsys.readouterr().out)
+    emf = [d for d in documents if "_aws" in d and "HoldsExpired" in d]
+    assert len(emf) == 1
+    assert emf[0]["HoldsExpired"] in ([1.0], 1.0)
+    (swept,) = [d for d in documents if d.get("message") == "holds swept"]
+    assert swept["expired"] == 1
+    repo = lambda_env.booking_repository
+    assert (repo.get(due["id"]).status, repo.get(later["id"]).status) == ("expired", "pending")

@@ -370,3 +370,17 @@ def test_money_that_is_not_the_price_never_confirms(app: Dogcare, gw: InMemoryPa
     body, signature = gw.signed_event(str(gw.events_of(EVENT_INTENT_SUCCEEDED)[-1]["id"]))
     assert app.payments.handle_webhook(body, signature) == "duplicate"
     assert [r.amount for r in gw.refunds_of(str(payment.provider_reference))] == [PRICE]
+
+
+def test_paying_again_later_extends_the_hold_again(
+    app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer, clock: Clock, sweeper: HoldSweeper
+) -> None:
+    booking = book(app, ana)
+    first = pay(app, ana, booking)
+    gw.decline(str(first.provider_reference))
+    clock.advance(minutes=28)  # the owner comes back with another card near the deadline
+    again = pay(app, ana, booking)
+    assert (again.id, again.provider_reference) == (first.id, first.provider_reference)
+    assert app.bookings.get(ana.id, booking.id).hold_expires_at == clock.now + timedelta(minutes=15)
+    clock.advance(minutes=10)
+    assert sweeper.sweep().expired == []
