@@ -44,7 +44,10 @@ class HoldSweeper:
         now = self.app.clock()
         budget = self.app.settings.sweep_batch if batch is None else batch
         result = SweepResult()
-        for shard in range(HOLD_SHARDS):
+        # Start from another shard each minute, so that a backlog in one shard cannot keep the
+        # others waiting when the batch runs out.
+        first = now.minute % HOLD_SHARDS
+        for shard in [(first + i) % HOLD_SHARDS for i in range(HOLD_SHARDS)]:
             if budget <= 0:
                 result.more = True
                 break
