@@ -11,7 +11,6 @@ from pydantic import BaseModel
 
 from dogcare.commands import NewPayment
 from dogcare.domain.ids import owner_id_for
-from dogcare.services.payments import PRICE_MISMATCH
 from handlers.common import runtime
 from handlers.common.http import json_response, responses
 from handlers.common.idempotency import idempotent
@@ -72,6 +71,8 @@ def webhook() -> Response[WebhookAck]:
     event = router.current_event
     payload = event.decoded_body or ""
     raw = payload.encode() if isinstance(payload, str) else payload
+    from dogcare.services.payments import PRICE_MISMATCH  # loaded by handle_webhook already
+
     outcome = runtime.dogcare().payments.handle_webhook(raw, event.headers.get("Stripe-Signature"))
     count("WebhooksProcessed")
     if outcome == PRICE_MISMATCH:
