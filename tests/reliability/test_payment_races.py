@@ -48,7 +48,9 @@ def outcome(result: Any) -> str:
 
 
 @pytest.mark.parametrize("layout", ["single", "four"])
-def test_paying_races_rescheduling_and_never_confirms_below_the_price(make_app: AppFactory, layout: str) -> None:
+def test_paying_races_rescheduling_and_never_confirms_below_the_price(
+    make_app: AppFactory, layout: str, record_property: Any
+) -> None:
     gateway = InMemoryPaymentGateway()
     app = with_gateway(make_app(layout), gateway)
     contenders = [with_gateway(make_app(layout), gateway) for _ in range(2)]
@@ -85,12 +87,15 @@ def test_paying_races_rescheduling_and_never_confirms_below_the_price(make_app: 
     items = check_invariants(app)  # includes: every confirmed booking was paid exactly its price
     confirmed = [i for i in items if i.get("entity_type") == "booking" and i["status"] == "confirmed"]
     assert len(confirmed) == sum(n for (pay_kind, _), n in seen.items() if pay_kind == "ok")
+    record_property("measured", f"pay vs reschedule ({layout}, {RESCHEDULE_ROUNDS} rounds): {dict(seen)}")
     # Which order wins each round is the scheduler's choice; every round must end consistent.
     assert set(seen) <= {("ok", "InvalidTransition"), ("ok", "VersionMismatch"), ("ok", "ok")}, seen
 
 
 @pytest.mark.parametrize("layout", ["single", "four"])
-def test_a_payment_racing_the_sweep_ends_consistent(make_app: AppFactory, layout: str, clock: Clock) -> None:
+def test_a_payment_racing_the_sweep_ends_consistent(
+    make_app: AppFactory, layout: str, clock: Clock, record_property: Any
+) -> None:
     """Three at once on a day with one place: the money for a due hold arrives, the sweeper
     runs, and another owner tries to book that day's place."""
     gateway = InMemoryPaymentGateway()
@@ -136,3 +141,4 @@ def test_a_payment_racing_the_sweep_ends_consistent(make_app: AppFactory, layout
     assert HoldSweeper(app).sweep().expired == []
     check_invariants(app)
     assert sum(outcomes.values()) == ROUNDS
+    record_property("measured", f"pay vs sweep vs rival ({layout}, {ROUNDS} rounds): {dict(outcomes)}")
