@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from handlers.registry import AUTHORIZER_FUNCTION, FUNCTIONS
+from handlers.registry import AUTHORIZER_FUNCTION, FUNCTIONS, SCHEDULED_FUNCTIONS
 
 # Imported on first use by the functions, so named here to be imported up front as well.
 LAZY_IMPORTS = (
@@ -36,7 +36,8 @@ def main(build_dir: Path) -> int:
         return 0
     layer = build_dir / "DependenciesLayer" / "python"
     started = {}
-    for function, module in {**FUNCTIONS, AUTHORIZER_FUNCTION[0]: AUTHORIZER_FUNCTION[1]}.items():
+    every = {**FUNCTIONS, AUTHORIZER_FUNCTION[0]: AUTHORIZER_FUNCTION[1], **SCHEDULED_FUNCTIONS}
+    for function, module in every.items():
         names = (module, *LAZY_IMPORTS)
         code = f"import importlib\nfor name in {names!r}:\n    importlib.import_module(name)\n"
         env = {

@@ -10,7 +10,7 @@ Everything is built lazily, once, so a Lambda container pays only for what its r
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -91,6 +91,7 @@ class Dogcare:
             required_vaccinations=s.required_vaccinations,
             default_daily_capacity=s.default_daily_capacity,
             max_pending=s.max_pending_bookings,
+            hold=timedelta(seconds=s.hold_seconds),
         )
 
     @cached_property

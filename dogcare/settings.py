@@ -83,6 +83,15 @@ class Settings:
     refund_late_percent: int = 50
     price_table_json: str | None = None
 
+    # --- unpaid holds --------------------------------------------------------------
+    # A pending booking holds its places this long; starting a payment keeps it at least
+    # ``hold_payment_seconds`` more. DOGCARE_HOLD_MINUTES sets it; DOGCARE_HOLD_SECONDS (for
+    # tests and demos) overrides it to the second.
+    hold_seconds: int = 30 * 60
+    hold_payment_seconds: int = 15 * 60
+    sweep_interval_seconds: int = 30  # local mode only: AWS runs the sweeper every minute
+    sweep_batch: int = 100  # holds expired per sweep at most (bounded work per run)
+
     @classmethod
     def from_env(cls) -> Settings:
         layout = _env("DOGCARE_TABLE_LAYOUT", "single")
@@ -117,6 +126,10 @@ class Settings:
             refund_full_hours=_int("DOGCARE_REFUND_FULL_HOURS", cls.refund_full_hours),
             refund_late_percent=_int("DOGCARE_REFUND_LATE_PERCENT", cls.refund_late_percent),
             price_table_json=_env("DOGCARE_PRICE_TABLE"),
+            hold_seconds=_int("DOGCARE_HOLD_SECONDS", 60 * _int("DOGCARE_HOLD_MINUTES", cls.hold_seconds // 60)),
+            hold_payment_seconds=_int("DOGCARE_HOLD_PAYMENT_SECONDS", cls.hold_payment_seconds),
+            sweep_interval_seconds=_int("DOGCARE_SWEEP_INTERVAL_SECONDS", cls.sweep_interval_seconds),
+            sweep_batch=_int("DOGCARE_SWEEP_BATCH", cls.sweep_batch),
         )
 
     @property

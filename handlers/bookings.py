@@ -20,7 +20,7 @@ from handlers.common.views import BookingView, PageView
 
 router = Router()
 BookingId = Annotated[str, Path(min_length=1, max_length=64, description="A booking id, e.g. booking-77b0...")]
-Status = Literal["pending", "confirmed", "checked_in", "completed", "cancelled"]
+Status = Literal["pending", "confirmed", "checked_in", "completed", "cancelled", "expired"]
 
 
 def _owner() -> str:

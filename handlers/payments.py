@@ -71,8 +71,12 @@ def webhook() -> Response[WebhookAck]:
     event = router.current_event
     payload = event.decoded_body or ""
     raw = payload.encode() if isinstance(payload, str) else payload
+    from dogcare.services.payments import PRICE_MISMATCH  # loaded by handle_webhook already
+
     outcome = runtime.dogcare().payments.handle_webhook(raw, event.headers.get("Stripe-Signature"))
     count("WebhooksProcessed")
+    if outcome == PRICE_MISMATCH:
+        count("PaymentAmountMismatch")  # the booking was not confirmed; the payment is refunded (alarmed)
     return json_response(WebhookAck(received=True, outcome=outcome))
 
 

@@ -23,6 +23,12 @@ FUNCTIONS: dict[str, str] = {
     "AdminFunction": "handlers.admin",
 }
 AUTHORIZER_FUNCTION = ("AuthorizerFunction", "handlers.authorizer")
+# Functions run by a schedule (no routes, no caller): logical name -> handler module.
+SCHEDULED_FUNCTIONS: dict[str, str] = {
+    "SweeperFunction": "handlers.sweeper",
+}
+# What the scheduled functions are called in the access-pattern registry's ``used_by``.
+SCHEDULED_USES = frozenset({"sweeper"})
 PUBLIC = frozenset({("POST", "/payments/webhook")})
 
 
@@ -65,11 +71,19 @@ PERMISSIONS: dict[str, dict[LogicalTable, TableAccess]] = {
     },
     # payment records, provider-event markers and Idempotency-Key records; linking a payment to
     # its booking, and confirming the booking when the money arrives (booking, roster days,
-    # pending counter: all updates)
+    # pending counter: all updates); money for an expired hold takes its places again (dog and
+    # schedule read in one BatchGetItem, roster days put, the schedule and counters updated)
     "PaymentsFunction": {
         "owners": _access("UpdateItem"),
-        "bookings": _access("GetItem", "UpdateItem"),
+        "dogs": _access("BatchGetItem", "UpdateItem"),
+        "bookings": _access("BatchGetItem", "GetItem", "PutItem", "UpdateItem"),
         "payments": _access("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+    },
+    # expiring unpaid holds: the hold index (gsi3) read, each booking re-read, then one
+    # transaction per hold (booking, roster days deleted, counters, the dog's schedule)
+    "SweeperFunction": {
+        "dogs": _access("UpdateItem"),
+        "bookings": _access("GetItem", "UpdateItem", "DeleteItem", query=("gsi3",)),
     },
     # roster (calendar index), owner directory, capacity settings, check-in/check-out
     # (booking, roster days and, on check-out, the dog's schedule)

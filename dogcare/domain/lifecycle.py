@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from dogcare.errors import InvalidTransition
 
+# "expired": an unpaid hold whose time ran out; its places were released. Only money can bring
+# it back (a late payment re-takes the places if they are still free).
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "pending": frozenset({"confirmed", "cancelled"}),
+    "pending": frozenset({"confirmed", "cancelled", "expired"}),
     "confirmed": frozenset({"checked_in", "cancelled"}),
     "checked_in": frozenset({"completed"}),
     "completed": frozenset(),
     "cancelled": frozenset(),
+    "expired": frozenset({"confirmed"}),
 }
 
 
@@ -26,3 +31,19 @@ def require_times_editable(status: str) -> None:
 def require_instructions_editable(status: str) -> None:
     if status not in ("pending", "confirmed"):
         raise InvalidTransition(f"special_instructions can only change before check-in (the booking is {status})")
+
+
+def hold_deadline(now: datetime, hold: timedelta) -> datetime:
+    """When a new unpaid booking stops holding its places."""
+    return now + hold
+
+
+def extended_hold(current: datetime | None, now: datetime, minimum: timedelta) -> datetime:
+    """A started payment keeps the hold for at least ``minimum`` more (never shortens it)."""
+    wanted = now + minimum
+    return wanted if current is None or current < wanted else current
+
+
+def hold_expired(status: str, hold_expires_at: datetime | None, now: datetime) -> bool:
+    """Whether a booking is an unpaid hold whose time is up (only pending bookings expire)."""
+    return status == "pending" and hold_expires_at is not None and hold_expires_at <= now

@@ -14,7 +14,7 @@ from dogcare.domain.scheduling import Stayplan
 
 SERVICE_TYPES = ("daycare", "boarding", "parking")
 DOG_SIZES = ("small", "medium", "large", "giant")
-BOOKING_STATUSES = ("pending", "confirmed", "checked_in", "completed", "cancelled")
+BOOKING_STATUSES = ("pending", "confirmed", "checked_in", "completed", "cancelled", "expired")
 # Bookings that hold a place: they count against capacity and block the dog's time.
 ACTIVE_BOOKING_STATUSES = ("pending", "confirmed", "checked_in")
 PAYMENT_STATUSES = (
@@ -94,6 +94,8 @@ class Booking:
     # What the booking took when its times were written (None: an item from before the
     # booking recorded it, until ``dogcare migrate`` fills it in).
     plan: Stayplan | None = None
+    # While pending: when the unpaid hold on its places lapses (the sweeper then expires it).
+    hold_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -128,3 +130,4 @@ class RosterEntry:
     start_time: datetime
     end_time: datetime
     status: str
+    hold_expires_at: datetime | None = None  # set while the booking is an unpaid hold

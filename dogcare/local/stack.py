@@ -9,8 +9,10 @@ as it is; only what is missing is started here.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,38 @@ def _default_env() -> None:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 
+class SweeperThread:
+    """What the EventBridge schedule does in AWS: run the hold sweeper, here every
+    ``interval`` seconds on a daemon thread, through the same code as the sweeper Lambda."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = max(0.05, interval)
+        self.runs = 0  # sweeps completed (tests watch it)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="dogcare-hold-sweeper", daemon=True)
+
+    def start(self) -> SweeperThread:
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        from handlers.sweeper import sweep
+
+        log = logging.getLogger("dogcare.local.sweeper")
+        while not self._stop.wait(self.interval):
+            try:
+                summary = sweep()
+                if summary["expired"]:
+                    log.warning("expired %d unpaid holds", summary["expired"])
+            except Exception:  # a failed sweep is retried on the next tick, as in AWS
+                log.exception("hold sweep failed")
+            self.runs += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
 @dataclass
 class LocalStack:
     host: str = "127.0.0.1"
@@ -46,6 +80,7 @@ class LocalStack:
     dynamodb_endpoint: str = ""
     stripe_api_base: str | None = None
     fake_stripe: Any = None
+    sweeper: SweeperThread | None = None
 
     def start(self) -> LocalStack:
         _default_env()
@@ -79,6 +114,10 @@ class LocalStack:
 
             keys = StripeKeys(self.fake_stripe.secret_key, self.fake_stripe.webhook_secret)
             write_local_keys(settings.home, keys, self.stripe_api_base)
+        # Unpaid holds expire without a request, as the scheduled sweeper does in AWS; it stops
+        # with the server (stop() stops the parts in reverse order: the sweeper first).
+        self.sweeper = SweeperThread(settings.sweep_interval_seconds).start()
+        self.started.append(self.sweeper)
         return self
 
     def _start_dynamodb(self) -> None:

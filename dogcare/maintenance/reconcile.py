@@ -36,7 +36,7 @@ from dogcare.domain.model import ACTIVE_BOOKING_STATUSES, Booking
 from dogcare.domain.scheduling import Stayplan, plan_stay
 from dogcare.domain.skeleton import email_key
 from dogcare.maintenance.scan import scan_all
-from dogcare.repositories.bookings import to_booking
+from dogcare.repositories.bookings import RELEASED, to_booking
 from dogcare.storage import keys
 from dogcare.storage.entities import BOOKING_SCHEMA_VERSION, stamp_actions
 from dogcare.storage.store import response_code, storage_errors
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 # The statuses whose places and roster items were given back (the one list to extend when a
 # status that releases them is added): every other booking holds what it recorded.
-RELEASED_STATUSES = frozenset({"cancelled"})
+RELEASED_STATUSES = frozenset(RELEASED)  # the statuses whose places were given back
 KINDS = ("capacity", "pending", "schedule", "email_guard", "roster", "schema")
 ROSTER_FIELDS = ("booking_id", "owner_id", "dog_id", "service_type", "day", "start_time", "end_time", "status")
 

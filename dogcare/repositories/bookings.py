@@ -35,11 +35,20 @@ from dogcare.repositories.dogs import Schedule, to_schedule
 from dogcare.storage import keys
 from dogcare.storage.batch import batch_get
 from dogcare.storage.entities import MoneyMap, stamp_actions
-from dogcare.storage.patterns import DAY_ROSTER, GET_BOOKING, LIST_CAPACITY_SETTINGS, LIST_OWNER_BOOKINGS
+from dogcare.storage.patterns import (
+    DAY_ROSTER,
+    EXPIRED_HOLDS,
+    GET_BOOKING,
+    LIST_CAPACITY_SETTINGS,
+    LIST_OWNER_BOOKINGS,
+)
 from dogcare.storage.store import storage_errors
 from dogcare.storage.transactions import MAX_ITEMS, TransactionFailed, Tx
 
 MAX_TRANSACTION_ACTIONS = MAX_ITEMS
+
+# Statuses that give the booking's places back (counters, roster days, the dog's time).
+RELEASED = ("cancelled", "expired")
 
 
 class ScheduleChanged(Exception):
@@ -80,6 +89,7 @@ def to_booking(item: Any) -> Booking:
         checked_out_at=when(item.checked_out_at),
         cancelled_at=when(item.cancelled_at),
         plan=recorded_plan(item),
+        hold_expires_at=when(item.hold_expires_at),
     )
 
 
@@ -153,6 +163,7 @@ class BookingRepository(Repository):
                 start_time=parse_iso(i.start_time),
                 end_time=parse_iso(i.end_time),
                 status=i.status,
+                hold_expires_at=parse_iso(i.hold_expires_at) if i.hold_expires_at else None,
             )
             for i in items
         ]
@@ -253,6 +264,11 @@ class BookingRepository(Repository):
             item.zone = b.plan.timezone
         else:
             item.schema_version = 1  # never claim the current shape without the recorded plan
+        # --- unpaid holds: the sparse hold index (only a pending booking carries its keys) ---
+        item.hold_expires_at = iso(b.hold_expires_at) if b.hold_expires_at else None
+        if b.status == "pending" and b.hold_expires_at is not None:
+            item.gsi3pk = keys.holds_pk(keys.hold_shard(b.id))
+            item.gsi3sk = keys.holds_sk(iso(b.hold_expires_at), b.id)
         if b.version:
             item.version = b.version
         return item
@@ -271,6 +287,7 @@ class BookingRepository(Repository):
             start_time=start,
             end_time=iso(b.end_time),
             status=b.status,
+            hold_expires_at=iso(b.hold_expires_at) if b.status == "pending" and b.hold_expires_at else None,
             gsi3pk=keys.calendar_pk(day),
             gsi3sk=keys.calendar_sk(b.service_type, start, b.id),
         )
@@ -391,7 +408,8 @@ class BookingRepository(Repository):
         item = self._item(changed)
         item.version = current.version
         tx = Tx(self.store)
-        tx.put("booking", item, m.Booking.status == "pending")
+        # A linked payment is for the old price: the move and the link exclude each other atomically.
+        tx.put("booking", item, (m.Booking.status == "pending") & m.Booking.payment_id.does_not_exist())
         for day in old.roster_days:
             if day not in new.roster_days:
                 tx.delete(f"day:{day.isoformat()}", m.BookingDay(keys.booking_pk(current.id), keys.booking_day_sk(day)))
@@ -474,19 +492,76 @@ class BookingRepository(Repository):
         elif target == "cancelled":
             actions.append(B.cancelled_at.set(stamp))
             changed = replace(changed, cancelled_at=now)
-        tx.update("booking", item, actions, B.status == current.status)
+        condition = B.status == current.status
+        # --- unpaid holds: leaving pending leaves the hold index; expiring needs the deadline
+        # to be the one read (a payment started meanwhile extends it) ---
+        if current.status == "pending":
+            actions += [B.gsi3pk.remove(), B.gsi3sk.remove(), B.hold_expires_at.remove()]
+            changed = replace(changed, hold_expires_at=None)
+        if target == "expired":
+            assert current.hold_expires_at is not None, "only a hold expires"
+            condition = condition & (B.hold_expires_at == iso(current.hold_expires_at)) & (B.hold_expires_at <= stamp)
+        tx.update("booking", item, actions, condition)
         Day = m.BookingDay
         for day in plan.roster_days:
             day_item = Day(keys.booking_pk(current.id), keys.booking_day_sk(day))
-            if target == "cancelled":
+            if target in RELEASED:
                 tx.delete(f"day:{day.isoformat()}", day_item)  # the calendar index is sparse: active only
             else:
-                tx.update(f"day:{day.isoformat()}", day_item, [Day.status.set(target)], Day.pk.exists())
-        if target == "cancelled":
+                actions_day = [Day.status.set(target), Day.hold_expires_at.remove()]
+                tx.update(f"day:{day.isoformat()}", day_item, actions_day, Day.pk.exists())
+        if target in RELEASED:
             self._counter_changes(tx, current.service_type, (), plan.capacity_days, 0)
-        if current.status == "pending" and target in ("confirmed", "cancelled"):
+        if current.status == "pending" and target in ("confirmed", *RELEASED):
             self._pending_change(tx, current.owner_id, -1)
-        if target in ("cancelled", "completed"):
+        if target in ("completed", *RELEASED):
             sched = schedule or Schedule(current.dog_id, {}, 0)
             self._schedule_update(tx, sched, now, drop=current.id, check_rev=False)
         return changed
+
+    # --- unpaid holds ----------------------------------------------------------------
+
+    def expired_holds(self, shard: int, until: datetime, limit: int) -> list[Booking]:
+        """Holds of one shard whose deadline is at or before ``until``, oldest first (one Query).
+
+        Read from a GSI, so possibly stale: callers re-read each booking before acting on it.
+        """
+        items, _ = self._query(
+            EXPIRED_HOLDS,
+            self.models.Booking,
+            scope="sweeper",
+            params={"shard": str(shard), "until": iso(until)},
+            limit=limit,
+            cursor=None,
+        )
+        return [to_booking(i) for i in items]
+
+    def add_revival(
+        self,
+        tx: Tx,
+        current: Booking,
+        dog_name: str,
+        schedule: Schedule,
+        plan: Stayplan,
+        daily_limit: int,
+        now: datetime,
+    ) -> Booking:
+        """Add to ``tx`` the writes that bring an expired hold back as ``confirmed`` (it was paid
+        late): its places are taken again under the same conditions as a new booking (capacity,
+        the dog's schedule revision), and the owner's pending counter is left alone (an expired
+        hold was already counted out)."""
+        m = self.models
+        B = m.Booking
+        confirmed = replace(current, status="confirmed", updated_at=now, hold_expires_at=None)
+        item = self._item(current)
+        tx.update(
+            "booking",
+            item,
+            [B.status.set("confirmed"), B.updated_at.set(iso(now))],
+            B.status == "expired",
+        )
+        for day in plan.roster_days:
+            tx.put(f"day:{day.isoformat()}", self._day_item(confirmed, day, dog_name))
+        self._schedule_update(tx, schedule, now, put=confirmed)
+        self._counter_changes(tx, current.service_type, plan.capacity_days, (), daily_limit)
+        return replace(confirmed, version=current.version + 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pynamodb.expressions.update import Action
@@ -11,7 +11,7 @@ from pynamodb.expressions.update import Action
 from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Booking, Payment
 from dogcare.domain.money import Money
-from dogcare.errors import ConcurrentUpdate, InvalidTransition, NotFound
+from dogcare.errors import CapacityFull, ConcurrentUpdate, InvalidTransition, NotFound
 from dogcare.repositories.base import Page, Repository
 from dogcare.storage import keys
 from dogcare.storage.entities import MoneyMap
@@ -92,28 +92,73 @@ class PaymentRepository(Repository):
         )
         return Page([to_payment(i) for i in items], next_cursor)
 
-    def reserve(self, payment: Payment, booking: Booking) -> Payment:
-        """Write the payment and link it to the pending booking, both or neither."""
+    def reserve(
+        self,
+        payment: Payment,
+        booking: Booking,
+        hold_until: datetime | None = None,
+        roster_days: tuple[date, ...] = (),
+    ) -> Payment:
+        """Write the payment and link it to the pending booking, both or neither.
+
+        The link is conditioned on the booking's version: the payment's amount is the price of
+        exactly the booking that was read, so a reschedule that lands first (another price)
+        makes this fail, and the caller prices the booking again. ``hold_until`` moves the
+        unpaid hold's deadline (index key and roster days with it) in the same transaction.
+        """
         m = self.models
         B = m.Booking
         tx = Tx(self.store)
         tx.put("payment", self._item(payment), m.Payment.pk.does_not_exist())
         booking_item = B(keys.booking_pk(booking.id), keys.PROFILE)
-        # Not version-checked (the conditions below guard the link), but still a change of the
-        # booking: with a version set, PynamoDB adds 1 to the stored one instead of setting it to 1.
-        booking_item.version = booking.version or 1
+        booking_item.version = booking.version  # version-checked, and incremented
+        actions: list[Action] = [B.payment_id.set(payment.id)]
+        if hold_until is not None:
+            stamp = iso(hold_until)
+            actions += [
+                B.hold_expires_at.set(stamp),
+                B.gsi3pk.set(keys.holds_pk(keys.hold_shard(booking.id))),
+                B.gsi3sk.set(keys.holds_sk(stamp, booking.id)),
+            ]
+            Day = m.BookingDay
+            for day in roster_days:
+                day_item = Day(keys.booking_pk(booking.id), keys.booking_day_sk(day))
+                tx.update(f"day:{day.isoformat()}", day_item, [Day.hold_expires_at.set(stamp)], Day.pk.exists())
         tx.update(
             "booking",
             booking_item,
-            [B.payment_id.set(payment.id)],
+            actions,
             B.payment_id.does_not_exist() & (B.status == "pending") & (B.owner_id == booking.owner_id),
-            versioned=False,
         )
         try:
             tx.commit()
         except TransactionFailed as exc:
             raise AlreadyLinked() from exc
         return replace(payment, version=1)
+
+    def extend_hold(self, booking: Booking, hold_until: datetime, roster_days: tuple[date, ...]) -> bool:
+        """Move a pending booking's hold deadline (a payment is being resumed); False if the
+        booking changed meanwhile (then the caller's next read decides)."""
+        m = self.models
+        B, Day = m.Booking, m.BookingDay
+        stamp = iso(hold_until)
+        tx = Tx(self.store)
+        item = B(keys.booking_pk(booking.id), keys.PROFILE)
+        item.version = booking.version
+        actions: list[Action] = [
+            B.hold_expires_at.set(stamp),
+            B.gsi3pk.set(keys.holds_pk(keys.hold_shard(booking.id))),
+            B.gsi3sk.set(keys.holds_sk(stamp, booking.id)),
+        ]
+        tx.update("booking", item, actions, B.status == "pending")
+        for day in roster_days:
+            day_item = Day(keys.booking_pk(booking.id), keys.booking_day_sk(day))
+            tx.update(f"day:{day.isoformat()}", day_item, [Day.hold_expires_at.set(stamp)], Day.pk.exists())
+        try:
+            tx.commit()
+        except TransactionFailed:
+            return False
+        return True
 
     def update(self, current: Payment, changed: Payment) -> Payment:
         item = self._item(changed)
@@ -164,6 +209,12 @@ class PaymentRepository(Repository):
                 raise EventAlreadyProcessed() from exc
             if "booking" in exc.failed:
                 raise InvalidTransition("the booking changed state meanwhile") from exc
+            if "schedule" in exc.failed:
+                raise ConcurrentUpdate("the dog's schedule changed meanwhile") from exc
+            full = sorted(label.split(":", 1)[1] for label in exc.failed if label.startswith("capacity:"))
+            if full:
+                # Only a late payment re-taking an expired hold's places adds to the counters here.
+                raise CapacityFull(f"no places left on {', '.join(full)}") from exc
             raise ConcurrentUpdate(f"the event could not be applied ({', '.join(exc.failed)})") from exc
 
 

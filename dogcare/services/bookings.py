@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from dogcare.commands import NewBooking, UpdateBooking
@@ -53,6 +53,7 @@ class BookingPolicy:
     required_vaccinations: tuple[str, ...]
     default_daily_capacity: int
     max_pending: int
+    hold: timedelta = timedelta(minutes=30)  # how long an unpaid booking holds its places
 
 
 class BookingService:
@@ -161,6 +162,7 @@ class BookingService:
                 updated_at=now,
                 version=0,
                 plan=plan,
+                hold_expires_at=lifecycle.hold_deadline(now, self.policy.hold),  # unpaid holds expire
             )
             try:
                 return self.bookings.create(

@@ -13,6 +13,13 @@ The rules, in short (``docs/payments.md`` has the state machines):
   marker in one transaction, so it is applied at most once. The rules only move forward
   (a late ``payment_failed`` never undoes a success), so duplicates and out-of-order
   deliveries end in the same state.
+* **A booking is confirmed only for its price.** The link to the booking is conditioned on
+  the booking's version (so on the price that was read); the webhook confirms only when the
+  money received equals the booking's current price and currency. Otherwise the booking
+  stays as it is and the payment is refunded in full (outcome ``price_mismatch``).
+* **Unpaid holds expire.** Starting a payment keeps the hold at least
+  ``hold_payment_seconds`` more; money that arrives for an expired hold takes its places
+  again if they are still free (the booking is confirmed), or is refunded in full.
 * **Cancelling settles the money.** An unpaid intent is cancelled; a paid booking is
   refunded per the policy (full refund up to ``refund_full_hours`` before the start,
   ``refund_late_percent`` after that); money that arrives for a cancelled booking is
@@ -33,13 +40,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dogcare.commands import NewPayment
+from dogcare.domain import lifecycle
 from dogcare.domain.ids import new_id
 from dogcare.domain.model import Booking, Payment
 from dogcare.domain.money import Money
+from dogcare.domain.scheduling import overlaps
 from dogcare.errors import (
     BookingAlreadyPaid,
     BookingCancelled,
     BookingNotPayable,
+    CapacityFull,
     ConcurrentUpdate,
     DogcareError,
     InvalidTransition,
@@ -64,6 +74,7 @@ from dogcare.repositories.payments import AlreadyLinked, EventAlreadyProcessed, 
 if TYPE_CHECKING:
     from dogcare.facade import Dogcare
     from dogcare.repositories.bookings import BookingRepository
+    from dogcare.repositories.dogs import Schedule
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +95,8 @@ DUPLICATE = "duplicate"  # this event id was processed before
 IGNORED = "ignored"  # an event type we do not act on
 MISMATCH = "mismatch"  # amount, currency, intent or metadata disagree with our records: not applied
 UNMATCHED = "unmatched"  # not about any payment of ours: not applied
+PRICE_MISMATCH = "price_mismatch"  # paid, but not the booking's price: not confirmed, refunded in full
+LATE_REFUNDED = "late_refunded"  # paid after the hold expired and its places were taken: refunded
 
 ATTEMPTS = 5  # re-reads after losing a race on a versioned write
 FAILURE_REASON_MAX = 300
@@ -181,9 +194,14 @@ class PaymentService:
         booking = self.booking_repo.get_for_owner(owner_id, command.booking_id)
         for _ in range(ATTEMPTS):
             self._require_payable(booking)
-            if booking.payment_id:
-                return self._resume(booking, self.repo.get(booking.payment_id))
             now = self.clock()
+            if booking.payment_id:
+                linked = booking.payment_id
+                # Paying again (another card, a lost answer) counts as starting: the hold lasts.
+                hold_until, days = self._hold_extension(booking, now)
+                if hold_until is not None and self.repo.extend_hold(booking, hold_until, days):
+                    booking = replace(booking, hold_expires_at=hold_until, version=booking.version + 1)
+                return self._resume(booking, self.repo.get(linked))
             payment = Payment(
                 id=new_id("payment"),
                 owner_id=owner_id,
@@ -197,12 +215,20 @@ class PaymentService:
                 updated_at=now,
                 version=0,
             )
+            hold_until, days = self._hold_extension(booking, now)
             try:
-                reserved = self.repo.reserve(payment, booking)
+                reserved = self.repo.reserve(payment, booking, hold_until, days)
             except AlreadyLinked:
-                # Another request linked a payment first, or the booking left "pending": look again.
+                # Another request linked a payment first, the booking was rescheduled (its price
+                # may differ) or it left "pending": read it again and price it again.
                 booking = self.booking_repo.get_for_owner(owner_id, booking.id)
                 continue
+            booking = replace(
+                booking,
+                payment_id=reserved.id,
+                version=booking.version + 1,
+                hold_expires_at=hold_until or booking.hold_expires_at,
+            )
             return self._open_intent(booking, reserved)
         raise ConcurrentUpdate("the booking kept changing while starting its payment; please retry")
 
@@ -210,9 +236,25 @@ class PaymentService:
         """One of the owner's payments (never with the client secret)."""
         return self.repo.get_for_owner(owner_id, payment_id)
 
+    def _hold_extension(self, booking: Booking, now: datetime) -> tuple[datetime | None, tuple[Any, ...]]:
+        """The hold's new deadline while the owner pays (None: unchanged), and the roster days
+        that show it."""
+        if booking.hold_expires_at is None:
+            return None, ()
+        minimum = timedelta(seconds=self.app.settings.hold_payment_seconds)
+        until = lifecycle.extended_hold(booking.hold_expires_at, now, minimum)
+        if until == booking.hold_expires_at:
+            return None, ()
+        plan = self.app.bookings.occupied(booking)
+        return until, plan.roster_days
+
     def _require_payable(self, booking: Booking) -> None:
         if booking.status == "cancelled":
             raise BookingCancelled("the booking is cancelled and cannot be paid for")
+        # A hold past its deadline that the sweeper has not reached yet is still held: paying
+        # for it extends it. Once expired, its places may be someone else's.
+        if booking.status == "expired":
+            raise BookingNotPayable("the booking was not paid in time and its places were released; book again")
         if booking.status in PAID_BOOKING_STATUSES:
             raise BookingAlreadyPaid(f"the booking is already paid (it is {booking.status})")
         if booking.status != "pending":
@@ -224,6 +266,8 @@ class PaymentService:
         """The booking already has a payment: hand out its intent again (or a replacement)."""
         for _ in range(ATTEMPTS):
             try:
+                if payment.status in PAID_STATUSES and payment.refund_due is not None:
+                    raise BookingNotPayable("the payment did not match the booking's price and is refunded; book again")
                 if payment.status in PAID_STATUSES:
                     raise BookingAlreadyPaid("the booking is already paid")
                 if payment.status == "creating":
@@ -434,7 +478,25 @@ class PaymentService:
                 # A refusal will not change by delivering the event again: the event is applied;
                 # the settlement stays pending for the next cancel request (or a person) to finish.
                 logger.error("settling cancelled booking %s after webhook %s failed: %s", booking.id, event.id, exc)
+        elif payment is not None and booking is not None and self._pending_action(payment) == "refund":
+            # Money that could not confirm its booking (wrong amount, or an expired hold whose
+            # places are gone): refunded with the booking's one refund key, so no path refunds twice.
+            try:
+                self._settle_refund(booking, payment)
+            except PaymentProviderError as exc:
+                logger.error("refunding payment %s after webhook %s failed: %s", payment.id, event.id, exc)
         return outcome
+
+    def _settle_refund(self, booking: Booking, payment: Payment) -> None:
+        for _ in range(ATTEMPTS):
+            if self._pending_action(payment) != "refund":
+                return
+            try:
+                self._pay_refund(booking, payment)
+                return
+            except ConcurrentUpdate:
+                payment = self.repo.get(payment.id)
+        raise ConcurrentUpdate("the payment kept changing while refunding it; please retry")
 
     def _apply(self, event: WebhookEvent) -> tuple[str, Payment | None, Booking | None]:
         data = event.data_object
@@ -470,18 +532,42 @@ class PaymentService:
         changed, target = self._next_state(event.type, data, payment, booking, str(intent_id))
         if changed == payment and target is None:
             return self._mark(event, UNCHANGED), payment, booking
-        now = self.clock()
-        tx = self.repo.transaction()
-        saved = self.repo.add_payment_update(tx, payment, replace(changed, updated_at=now))
-        after = booking
-        if target is not None:
-            # Exactly what the booking took when it was written, whatever the zone is now.
-            after = self.booking_repo.add_transition(tx, booking, target, self.app.bookings.occupied(booking), now)
-        self.repo.add_event_marker(tx, event.id, event.type, APPLIED, now)
+        outcome = APPLIED
+        refused = target is None and changed.refund_due is not None and payment.refund_due is None
+        if refused and booking.status in ("pending", "expired"):
+            outcome = PRICE_MISMATCH  # _next_state refused to confirm for this amount
+        revival = None
+        if target == "confirmed" and booking.status == "expired":
+            revival = self._revival(booking)
+            if revival is None:
+                target, changed, outcome = None, self._refund_all(changed), LATE_REFUNDED
         try:
-            self.repo.commit_event(tx)
+            saved, after = self._commit_change(event, payment, changed, booking, target, outcome, revival)
         except EventAlreadyProcessed:
             return DUPLICATE, payment, booking
+        except CapacityFull:
+            # The expired hold's last places were taken between our read and our write.
+            target, changed, outcome = None, self._refund_all(changed), LATE_REFUNDED
+            try:
+                saved, after = self._commit_change(event, payment, changed, booking, None, outcome, None)
+            except EventAlreadyProcessed:
+                return DUPLICATE, payment, booking
+        if outcome == PRICE_MISMATCH:
+            logger.error(
+                "webhook %s: payment %s of %s does not match the price %s of booking %s: not confirmed, refunded",
+                event.id,
+                payment.id,
+                payment.amount,
+                booking.price,
+                booking.id,
+            )
+        elif outcome == LATE_REFUNDED:
+            logger.warning(
+                "webhook %s: payment %s arrived after booking %s expired and its places are gone: refunded",
+                event.id,
+                payment.id,
+                booking.id,
+            )
         logger.info(
             "webhook %s (%s): payment %s %s -> %s%s",
             event.id,
@@ -491,7 +577,55 @@ class PaymentService:
             saved.status,
             f", booking {booking.id} -> {target}" if target else "",
         )
-        return APPLIED, saved, after
+        return outcome, saved, after
+
+    def _commit_change(
+        self,
+        event: WebhookEvent,
+        payment: Payment,
+        changed: Payment,
+        booking: Booking,
+        target: str | None,
+        outcome: str,
+        revival: tuple[str, Schedule, int] | None,
+    ) -> tuple[Payment, Booking]:
+        """The payment change, the booking's move and the event marker: one transaction."""
+        now = self.clock()
+        tx = self.repo.transaction()
+        saved = self.repo.add_payment_update(tx, payment, replace(changed, updated_at=now))
+        after = booking
+        if target is not None:
+            plan = self.app.bookings.occupied(booking)
+            if revival is not None:
+                dog_name, schedule, limit = revival
+                after = self.booking_repo.add_revival(tx, booking, dog_name, schedule, plan, limit, now)
+            else:
+                after = self.booking_repo.add_transition(tx, booking, target, plan, now)
+        self.repo.add_event_marker(tx, event.id, event.type, outcome, now)
+        self.repo.commit_event(tx)
+        return saved, after
+
+    @staticmethod
+    def _refund_all(changed: Payment) -> Payment:
+        """Money that cannot confirm its booking: all of it is owed back."""
+        owed = replace(changed, refund_due=changed.amount.amount)
+        return replace(owed, status=refund_status(owed))
+
+    def _revival(self, booking: Booking) -> tuple[str, Schedule, int] | None:
+        """Whether money for an expired hold can still take its places: the stay has not begun,
+        the dog is free then and the service is offered. (Capacity is checked by the write.)"""
+        if booking.start_time <= self.clock():
+            return None
+        dog_item, schedule, configured = self.booking_repo.load_for_booking(booking.dog_id, booking.service_type)
+        if dog_item is None or schedule is None:
+            return None
+        for other_id, (other_start, other_end) in schedule.intervals.items():
+            if other_id != booking.id and overlaps(booking.start_time, booking.end_time, other_start, other_end):
+                return None
+        limit = self.app.policy.default_daily_capacity if configured is None else configured
+        if limit <= 0:
+            return None
+        return str(dog_item.name), schedule, limit
 
     def _mark(self, event: WebhookEvent, outcome: str) -> str:
         """Record an event that changed nothing, so a redelivery is recognised as a duplicate."""
@@ -552,16 +686,13 @@ class PaymentService:
         changed, target = payment, None
         if payment.status not in PAID_STATUSES:
             changed = replace(payment, status="succeeded", failure_reason=None, provider_reference=intent_id)
-            if booking.status == "pending":
-                target = "confirmed"
-                if booking.price != payment.amount:
-                    logger.warning(
-                        "booking %s confirmed by payment %s of %s while its price is now %s",
-                        booking.id,
-                        payment.id,
-                        payment.amount,
-                        booking.price,
-                    )
+            if booking.status in ("pending", "expired"):
+                if booking.price == payment.amount:
+                    target = "confirmed"  # for an expired hold: if its places are still free
+                else:
+                    # The money received (checked equal to the payment's amount) is not the
+                    # booking's price: never confirm for it; all of it goes back.
+                    changed = replace(changed, refund_due=changed.amount.amount)
             elif booking.status == "cancelled" and changed.refund_due is None:
                 # Paid after (or while) the booking was cancelled: all of it goes back.
                 changed = replace(changed, refund_due=changed.amount.amount)
@@ -579,7 +710,9 @@ __all__ = [
     "APPLIED",
     "DUPLICATE",
     "IGNORED",
+    "LATE_REFUNDED",
     "MISMATCH",
+    "PRICE_MISMATCH",
     "UNCHANGED",
     "UNMATCHED",
     "PaymentService",

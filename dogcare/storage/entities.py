@@ -124,6 +124,7 @@ def booking_fields() -> dict[str, Any]:
         "schedule_interval": UnicodeAttribute(null=True),
         "zone": UnicodeAttribute(null=True),
         "schema_version": NumberAttribute(default=BOOKING_SCHEMA_VERSION),
+        "hold_expires_at": UnicodeAttribute(null=True),  # while pending (the unpaid hold's deadline)
         "version": VersionAttribute(),
         **_timestamps(),
     }
@@ -141,6 +142,7 @@ def booking_day_fields() -> dict[str, Any]:
         "start_time": UnicodeAttribute(),
         "end_time": UnicodeAttribute(),
         "status": UnicodeAttribute(),
+        "hold_expires_at": UnicodeAttribute(null=True),  # while pending: staff see the hold's deadline
     }
 
 

@@ -5,6 +5,7 @@ Keys are identical in both table layouts; only the table an item lives in change
 
 from __future__ import annotations
 
+import zlib
 from datetime import date
 
 PROFILE = "#PROFILE"
@@ -71,6 +72,24 @@ def capacity_config_sk(service_type: str) -> str:
 
 
 PENDING_SK = "#PENDING_BOOKINGS"
+
+# The sparse index of unpaid holds (on the booking item itself, in the calendar GSI): only a
+# pending booking carries these keys, so the sweeper reads exactly the holds, by expiry.
+# Spread over a few partitions so that a busy day's holds are not one hot index key.
+HOLD_SHARDS = 4
+
+
+def hold_shard(booking_id: str) -> int:
+    """A stable shard of a booking (its id's hash; ids are random, so they spread evenly)."""
+    return zlib.crc32(booking_id.encode()) % HOLD_SHARDS
+
+
+def holds_pk(shard: int) -> str:
+    return f"HOLDS#{shard}"
+
+
+def holds_sk(expires_at: str, booking_id: str) -> str:
+    return f"{expires_at}#{booking_id}"
 
 
 def payment_pk(payment_id: str) -> str:

@@ -180,6 +180,19 @@ DAY_ROSTER = _p(
     {"day": "2026-12-01", "service_type": "daycare"},
     narrower={"service": RangeKey("begins_with", ("{service_type}#",))},
 )
+EXPIRED_HOLDS = _p(
+    "expired_holds",
+    "Unpaid holds (pending bookings) whose deadline has passed, oldest first, one shard at a time. "
+    "Sparse: only a pending booking carries these keys.",
+    "bookings",
+    CALENDAR,
+    "Query",
+    "HOLDS#{shard}",
+    RangeKey("between", ("0000", "{until}#" + HIGH)),
+    "booking",
+    ("sweeper",),
+    {"shard": "0", "until": "2026-12-01T10:30:00Z"},
+)
 GET_CAPACITY_USAGE = _p(
     "get_capacity_usage",
     "Places used of one service on one day.",
@@ -237,6 +250,7 @@ REGISTRY: tuple[AccessPattern, ...] = (
     LIST_OWNER_BOOKINGS,
     LIST_DOG_BOOKINGS,
     DAY_ROSTER,
+    EXPIRED_HOLDS,
     GET_CAPACITY_USAGE,
     LIST_CAPACITY_SETTINGS,
     GET_PAYMENT,

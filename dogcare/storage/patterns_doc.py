@@ -35,8 +35,8 @@ ITEM_BYTES: dict[str, int] = {
     "email_guard": 150,
     "dog": 700,
     "dog_schedule": 550,
-    "booking": 1000,  # with its recorded plan: long stays pass 1 KB (2 units a transactional write)
-    "booking_day": 500,
+    "booking": 1200,  # its recorded plan and, while pending, its hold deadline and hold-index keys
+    "booking_day": 550,
     "capacity_counter": 100,
     "capacity_config": 150,
     "pending_counter": 150,
@@ -331,6 +331,46 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         examples=_STAY_EXAMPLES,
     ),
     ConstrainedWrite(
+        "expire_hold",
+        "An unpaid hold past its deadline expires: everything it held is released at once.",
+        "BookingRepository.transition (target expired)",
+        ("sweeper",),
+        (
+            TxAction(
+                "Update",
+                "booking",
+                _BOOKING,
+                f"status = 'pending' AND hold_expires_at = :read AND hold_expires_at <= :now AND {_VERSION}",
+            ),
+            TxAction("Delete", "booking_day", _DAY, "none", per="roster day"),
+            TxAction("Update", "capacity_counter", _CAPACITY, "used >= 1", per="capacity day"),
+            TxAction("Update", "pending_counter", _PENDING, "used >= 1"),
+            TxAction("Update", "dog_schedule", _SCHEDULE, "attribute_exists(pk)"),
+        ),
+        examples=_STAY_EXAMPLES,
+        note="The booking leaves the sparse hold index in the same write (its gsi3 keys are removed).",
+    ),
+    ConstrainedWrite(
+        "revive_hold",
+        "Money arrived for an expired hold: its places are taken again, as for a new booking, or it is refunded.",
+        "BookingRepository.add_revival",
+        ("POST /payments/webhook",),
+        (
+            TxAction("Update", "booking", _BOOKING, f"status = 'expired' AND {_VERSION}"),
+            TxAction("Put", "booking_day", _DAY, "none", per="roster day"),
+            TxAction("Update", "dog_schedule", _SCHEDULE, "rev = :read_rev (no overlap was seen at that revision)"),
+            TxAction(
+                "Update",
+                "capacity_counter",
+                _CAPACITY,
+                "attribute_not_exists(used) OR used < :limit",
+                per="capacity day",
+            ),
+        ),
+        examples=_STAY_EXAMPLES,
+        note="Joins the webhook's transaction (payment update and event marker); a full day refunds the payment.",
+    ),
+    ConstrainedWrite(
         "check_in",
         "Staff check a confirmed booking in; the roster entries follow.",
         "BookingRepository.transition (target checked_in)",
@@ -364,9 +404,32 @@ WRITES: tuple[ConstrainedWrite, ...] = (
                 "Update",
                 "booking",
                 _BOOKING,
-                "attribute_not_exists(payment_id) AND status = 'pending' AND owner_id = :me",
+                "attribute_not_exists(payment_id) AND status = 'pending' AND owner_id = :me AND version = :read",
+            ),
+            TxAction(
+                "Update",
+                "booking_day",
+                _DAY,
+                "attribute_exists(pk)",
+                per="roster day",
+                when="the hold is extended (its new deadline shown on the roster)",
             ),
         ),
+        examples=(("hold not extended", {}, False), ("daycare, hold extended", {"roster day": 1}, True)),
+        note="The version condition ties the payment's amount to the price that was read: a reschedule "
+        "landing first makes the link fail, and the payment is priced again.",
+    ),
+    ConstrainedWrite(
+        "extend_hold",
+        "Paying again for a booking whose payment is linked keeps its hold at least 15 more minutes.",
+        "PaymentRepository.extend_hold",
+        ("POST /payments",),
+        (
+            TxAction("Update", "booking", _BOOKING, f"status = 'pending' AND {_VERSION}"),
+            TxAction("Update", "booking_day", _DAY, "attribute_exists(pk)", per="roster day"),
+        ),
+        examples=_STAY_EXAMPLES,
+        note="Only when the deadline would move later; a booking that changed meanwhile is left as it is.",
     ),
     ConstrainedWrite(
         "apply_provider_event",
@@ -615,7 +678,7 @@ def render(prefix: str = DEFAULT_PREFIX) -> str:
     for p in REGISTRY:
         index = f"`{p.index.name}`" if p.index else "base"
         out.append(
-            f"| [`{p.name}`](#{p.name}) | {p.operation} | `{p.table}` | {index} | `{p.key_condition()}` | "
+            f"| [`{p.name}`](#{p.name}) | {p.operation} | `{p.table}` | {index} | `{_printable(p.key_condition())}` | "
             f"`{p.entity}` |"
         )
     out += ["", "## Reads", ""]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from dogcare.domain.model import Booking, Dog, Owner, Payment, RosterEntry
 from dogcare.domain.money import Money
@@ -107,6 +107,9 @@ class BookingView(View):
     checked_in_at: datetime | None
     checked_out_at: datetime | None
     cancelled_at: datetime | None
+    hold_expires_at: datetime | None = Field(
+        None, description="While pending: when the unpaid booking stops holding its places (it then expires)"
+    )
     created_at: datetime
     updated_at: datetime
     version: int
@@ -128,6 +131,7 @@ class BookingView(View):
             checked_in_at=b.checked_in_at,
             checked_out_at=b.checked_out_at,
             cancelled_at=b.cancelled_at,
+            hold_expires_at=b.hold_expires_at,
             created_at=b.created_at,
             updated_at=b.updated_at,
             version=b.version,
@@ -180,6 +184,9 @@ class RosterEntryView(View):
     start_time: datetime
     end_time: datetime
     status: str
+    hold_expires_at: datetime | None = Field(
+        None, description="While pending (an unpaid hold): when its places are released unless it is paid"
+    )
 
     @classmethod
     def of(cls, r: RosterEntry) -> RosterEntryView:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from handlers.registry import FUNCTIONS
+from handlers.registry import FUNCTIONS, SCHEDULED_FUNCTIONS
 
 PREFIX = "dogcare-test"
 
@@ -119,10 +119,25 @@ def invoke(function: str, event: dict[str, Any]) -> dict[str, Any]:
     """``event`` through the ``lambda_handler`` of ``function`` (a logical name of the template)."""
     import importlib
 
-    module = importlib.import_module(FUNCTIONS[function])
+    module = importlib.import_module({**FUNCTIONS, **SCHEDULED_FUNCTIONS}[function])
     context = LambdaContext(function_name=f"{PREFIX}-{function.removesuffix('Function').lower()}")
     response: dict[str, Any] = module.lambda_handler(event, context)
     return response
+
+
+def scheduled_event() -> dict[str, Any]:
+    """What an EventBridge schedule sends a function."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/dogcare-test-sweeper"],
+        "detail": {},
+    }
 
 
 def body_of(response: dict[str, Any]) -> Any:

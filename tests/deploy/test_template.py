@@ -33,13 +33,13 @@ from dogcare.settings import Settings
 from dogcare.storage.layout import LOGICAL_TABLES, TableLayout
 from dogcare.storage.store import Store
 from dogcare.storage.tables import table_definitions
-from handlers.registry import AUTHORIZER_FUNCTION, FUNCTIONS, PERMISSIONS, SECRETS, routes
+from handlers.registry import AUTHORIZER_FUNCTION, FUNCTIONS, PERMISSIONS, SCHEDULED_FUNCTIONS, SECRETS, routes
 from tests.deploy import cfn
 
 ROOT = cfn.ROOT
 PREFIX = "dogcare-dev"  # the tables' prefix with the template's default stage
 LAYOUTS = ("single", "four")
-ALL_FUNCTIONS = {**FUNCTIONS, AUTHORIZER_FUNCTION[0]: AUTHORIZER_FUNCTION[1]}
+ALL_FUNCTIONS = {**FUNCTIONS, AUTHORIZER_FUNCTION[0]: AUTHORIZER_FUNCTION[1], **SCHEDULED_FUNCTIONS}
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 MAX_TIMEOUT = 29  # API Gateway's integration timeout
 
@@ -286,11 +286,12 @@ def test_each_role_allows_exactly_what_its_function_does(template: dict[str, Any
 
 
 def test_the_declared_permissions_name_real_tables_and_functions() -> None:
-    assert set(PERMISSIONS) == set(FUNCTIONS)
+    assert set(PERMISSIONS) == set(FUNCTIONS) | set(SCHEDULED_FUNCTIONS)
     for function, tables in PERMISSIONS.items():
         assert set(tables) <= set(LOGICAL_TABLES), function
-        # Every API function counts its callers' requests in the owners table.
-        assert "dynamodb:UpdateItem" in tables["owners"].actions, function
+        if function in FUNCTIONS:
+            # Every API function counts its callers' requests in the owners table.
+            assert "dynamodb:UpdateItem" in tables["owners"].actions, function
     assert set(SECRETS) <= set(FUNCTIONS)
 
 
@@ -511,7 +512,7 @@ BUSINESS = {"BookingsCreated", "PaymentsStarted", "WebhooksProcessed", "Bookings
 def emitted_metrics() -> dict[str, str]:
     """Business metric -> the function whose handler emits it (``count("...")`` in its module)."""
     found = {}
-    for function, module in FUNCTIONS.items():
+    for function, module in {**FUNCTIONS, **SCHEDULED_FUNCTIONS}.items():
         source = inspect.getsource(importlib.import_module(module))
         for name in re.findall(r'\bcount\("(\w+)"', source):
             found[name] = function
@@ -535,6 +536,24 @@ def test_the_dashboard_shows_the_metrics_the_handlers_emit(template: dict[str, A
             assert (dimension, service) == ("service", variables["POWERTOOLS_SERVICE_NAME"]), name
             shown.add(name)
     assert shown >= BUSINESS
+
+
+def test_the_sweeper_runs_every_minute_without_the_api(template: dict[str, Any]) -> None:
+    ev = deployed(template)
+    events = ev.properties("SweeperFunction")["Events"]
+    assert [(e["Type"], e["Properties"]["Schedule"]) for e in events.values()] == [("Schedule", "rate(1 minute)")]
+    assert all(e["Properties"].get("Enabled", True) is True for e in events.values())
+
+
+def test_a_price_mismatch_raises_an_alarm(template: dict[str, Any]) -> None:
+    ev = deployed(template)
+    alarm = ev.properties("PaymentAmountMismatchAlarm")
+    assert alarm["MetricName"] == "PaymentAmountMismatch"
+    assert emitted_metrics()["PaymentAmountMismatch"] == "PaymentsFunction"
+    variables = function_properties(ev, "PaymentsFunction")["Environment"]["Variables"]
+    assert alarm["Namespace"] == variables["POWERTOOLS_METRICS_NAMESPACE"]
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
 
 
 def test_alarms_notify_the_topic(template: dict[str, Any]) -> None:

@@ -26,6 +26,7 @@ from dogcare.storage import keys
 
 BOOKKEEPING = ("RATE#", "IDEMPOTENCY#")
 PAID_BOOKING_STATUSES = ("confirmed", "checked_in", "completed")
+RELEASED = ("cancelled", "expired")  # statuses that gave their places back
 PAID_PAYMENT_STATUSES = ("succeeded", "refund_pending", "partially_refunded", "refunded")
 
 _deserializer = TypeDeserializer()
@@ -104,7 +105,7 @@ def violations(items: Iterable[dict[str, Any]], now: datetime, rules: Rules = Ru
     limits = {c["service_type"]: int(c["daily_capacity"]) for c in kinds["capacity_config"]}
     expected_use: Counter[tuple[str, date]] = Counter()
     for b in bookings:
-        if b["status"] == "cancelled":
+        if b["status"] in RELEASED:
             continue
         span = stay(b["service_type"], parse_iso(b["start_time"]), parse_iso(b["end_time"]), rules.timezone)
         for day in span.capacity_days:
@@ -164,9 +165,9 @@ def violations(items: Iterable[dict[str, Any]], now: datetime, rules: Rules = Ru
         found.append(f"roster items of unknown booking {booking_id}")
     for b in bookings:
         have = days.get(b["id"], {})
-        if b["status"] == "cancelled":
+        if b["status"] in RELEASED:
             if have:
-                found.append(f"cancelled booking {b['id']} is still on the roster ({sorted(have)})")
+                found.append(f"{b['status']} booking {b['id']} is still on the roster ({sorted(have)})")
             continue
         span = stay(b["service_type"], parse_iso(b["start_time"]), parse_iso(b["end_time"]), rules.timezone)
         wanted = {d.isoformat() for d in span.roster_days}
@@ -200,6 +201,19 @@ def violations(items: Iterable[dict[str, Any]], now: datetime, rules: Rules = Ru
             p = payments_by_id.get(b.get("payment_id") or "")
             if p is None or p["status"] not in PAID_PAYMENT_STATUSES:
                 found.append(f"{b['status']} booking {b['id']} has no succeeded payment")
+            elif (int(p["amount"]["amount"]), p["amount"]["currency"]) != (
+                int(b["price"]["amount"]),
+                b["price"]["currency"],
+            ):
+                found.append(f"{b['status']} booking {b['id']} costs {b['price']} but was paid {p['amount']}")
+
+    # --- unpaid holds: exactly the pending bookings are in the sparse hold index -----------
+    for b in bookings:
+        in_index = str(b.get("gsi3pk", "")).startswith("HOLDS#")
+        if b["status"] == "pending" and b.get("hold_expires_at") and not in_index:
+            found.append(f"pending booking {b['id']} is not in the hold index")
+        if b["status"] != "pending" and (b.get("gsi3pk") or b.get("hold_expires_at")):
+            found.append(f"{b['status']} booking {b['id']} still carries a hold")
     return found
 
 

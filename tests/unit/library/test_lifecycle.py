@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from dogcare.domain.lifecycle import (
     TRANSITIONS,
+    extended_hold,
+    hold_deadline,
+    hold_expired,
     require_instructions_editable,
     require_times_editable,
     require_transition,
@@ -21,6 +25,8 @@ ALLOWED = {
     ("confirmed", "checked_in"),
     ("confirmed", "cancelled"),
     ("checked_in", "completed"),
+    ("pending", "expired"),  # the unpaid hold ran out (the sweeper)
+    ("expired", "confirmed"),  # paid late while its places were still free
 }
 
 
@@ -60,3 +66,22 @@ def test_instructions_editable_until_check_in(status: str) -> None:
     else:
         with pytest.raises(InvalidTransition, match="before check-in"):
             require_instructions_editable(status)
+
+
+NOW = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
+
+
+def test_a_hold_lasts_its_time_and_a_payment_only_extends_it() -> None:
+    deadline = hold_deadline(NOW, timedelta(minutes=30))
+    assert deadline == NOW + timedelta(minutes=30)
+    assert extended_hold(deadline, NOW, timedelta(minutes=15)) == deadline  # never shortened
+    later = NOW + timedelta(minutes=25)
+    assert extended_hold(deadline, later, timedelta(minutes=15)) == later + timedelta(minutes=15)
+
+
+@pytest.mark.parametrize("status", BOOKING_STATUSES)
+def test_only_a_pending_booking_past_its_deadline_is_expired(status: str) -> None:
+    deadline = NOW + timedelta(minutes=30)
+    assert hold_expired(status, deadline, deadline) is (status == "pending")
+    assert hold_expired(status, deadline, deadline - timedelta(seconds=1)) is False
+    assert hold_expired(status, None, deadline + timedelta(days=1)) is False  # no hold: never expires
