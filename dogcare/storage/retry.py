@@ -40,5 +40,7 @@ class Backoff:
             yield n
 
 
-# The library's default: 5 tries, at most 0.025+0.05+0.1+0.2 = 0.375 s of sleep in all.
+# The library's default: 5 tries, at most 0.025+0.05+0.1+0.2 = 0.375 s of sleep in all. Users
+# read it at call time (``retry.DEFAULT_BACKOFF``), so a test can swap in one that does not sleep.
 DEFAULT_BACKOFF = Backoff()
+NO_SLEEP = Backoff(sleep=lambda _: None)
