@@ -145,5 +145,7 @@ class Tx:
         for _, (item, condition) in self._puts:
             tx.save(item, condition=condition)
         for _, (item, actions, condition, versioned) in self._updates:
-            tx.update(item, actions, condition=condition, add_version_condition=versioned)
+            # A copy: PynamoDB appends the version increment to the list it is given, and a
+            # retried transaction is built again from the same actions.
+            tx.update(item, list(actions), condition=condition, add_version_condition=versioned)
         tx._commit()

@@ -122,8 +122,13 @@ class FaultProxy:
 
     # --- configuration and what happened ------------------------------------------------
 
-    def configure(self, *, seed: int = 0, rates: Rates | None = None, gsi_lag: int = 0) -> FaultProxy:
-        """New rates (fractions 0..1 per operation and kind), a new seed; counters start again."""
+    def configure(
+        self, *, seed: int = 0, rates: Rates | None = None, gsi_lag: int = 0, limit: Mapping[str, int] | None = None
+    ) -> FaultProxy:
+        """New rates (fractions 0..1 per operation and kind), a new seed; counters start again.
+
+        ``limit`` caps how often a fault is injected (``{"TransactWriteItems:lost": 1}``: only the
+        first answer is lost), for tests that need "fails N times, then works"."""
         for table in (rates or {}).values():
             unknown = set(table) - set(KINDS)
             if unknown:
@@ -134,6 +139,7 @@ class FaultProxy:
             self.seed = seed
             self.rates = {op: dict(table) for op, table in (rates or {}).items()}
             self.gsi_lag = gsi_lag
+            self.limit = dict(limit or {})
             self._random: dict[str, random.Random] = {}
             self.requests: Counter[str] = Counter()  # every request seen, by operation
             self.injected: Counter[str] = Counter()  # "Operation:kind" -> how many
@@ -159,6 +165,7 @@ class FaultProxy:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as botocore's pool expects
+            disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
 
             def do_POST(self) -> None:  # http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
@@ -193,7 +200,13 @@ class FaultProxy:
     def _choose(self, operation: str) -> str | None:
         """The fault for this request, drawn from the operation's own seeded stream."""
         table = {**self.rates.get("*", {}), **self.rates.get(operation, {})}
-        table = {k: r for k, r in table.items() if (APPLIES_TO[k] is None or operation in APPLIES_TO[k]) and r > 0}
+        table = {
+            k: r
+            for k, r in table.items()
+            if (APPLIES_TO[k] is None or operation in APPLIES_TO[k])
+            and r > 0
+            and self.injected[f"{operation}:{k}"] < self.limit.get(f"{operation}:{k}", 1 << 62)
+        }
         if not table:
             return None
         rng = self._random.setdefault(operation, random.Random(f"{self.seed}:{operation}"))
@@ -212,18 +225,20 @@ class FaultProxy:
             self.requests[operation] += 1
             kind = self._choose(operation)
             rng = self._random.get(operation)
+            if kind is not None:
+                self.injected[f"{operation}:{kind}"] += 1
         token = payload.get("ClientRequestToken") if operation == "TransactWriteItems" else None
         if token:
             replay = self._replay(token, payload)
             if replay is not None:
                 if kind == LOST:  # the network loses a replay's answer as easily as the first
-                    self._count(operation, LOST)
                     return None
+                if kind is not None:  # a replay is answered from the token: nothing else to inject
+                    self._uncount(operation, kind)
                 return replay
         if kind is None:
             return self._forward(operation, headers, body, payload, token)
         assert rng is not None
-        self._count(operation, kind)
         if kind in (CONFLICT, THROTTLED):
             actions = len(payload.get("TransactItems", []))
             reason = "TransactionConflict" if kind == CONFLICT else "ThrottlingError"
@@ -244,9 +259,10 @@ class FaultProxy:
             return None
         return self._partial(operation, headers, payload, rng)
 
-    def _count(self, operation: str, kind: str) -> None:
+    def _uncount(self, operation: str, kind: str) -> None:
         with self._lock:
-            self.injected[f"{operation}:{kind}"] += 1
+            self.injected[f"{operation}:{kind}"] -= 1
+            self.injected += Counter()  # drop a zero count
 
     def _replay(self, token: str, payload: dict[str, Any]) -> _Answer | None:
         digest = _digest(payload)

@@ -115,7 +115,7 @@ def injected(client: Any, faults: Faults) -> Iterator[Faults]:
         events.unregister("before-send.dynamodb", faults.on_send)
 
 
-def no_backoff(monkeypatch: Any) -> None:
+def no_backoff(monkeypatch: Any, library: bool = True) -> None:
     """Retry at once: the tests check what happens after retries, not how long botocore (or the
     library's own backoff) waits."""
     from botocore.retries.standard import ExponentialBackoff
@@ -123,4 +123,5 @@ def no_backoff(monkeypatch: Any) -> None:
     from dogcare.storage import retry
 
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
-    monkeypatch.setattr(retry, "DEFAULT_BACKOFF", retry.NO_SLEEP)
+    if library:
+        monkeypatch.setattr(retry, "DEFAULT_BACKOFF", retry.NO_SLEEP)
