@@ -51,9 +51,14 @@ def _read_chunk(
     for table, pk, sk in chunk:
         pending.setdefault(table, {"Keys": [], "ConsistentRead": consistent})
         pending[table]["Keys"].append({"pk": {"S": pk}, "sk": {"S": sk}})
+    failure: StorageUnavailable | None = None
     for _ in backoff.tries():
-        with storage_errors():
-            response = store.client.batch_get_item(RequestItems=pending)
+        try:
+            with storage_errors():
+                response = store.client.batch_get_item(RequestItems=pending)
+        except StorageUnavailable as exc:  # throttled as a whole (botocore retried it already)
+            failure = exc
+            break
         for table, rows in response.get("Responses", {}).items():
             for row in rows:
                 found[(table, row["pk"]["S"], row["sk"]["S"])] = row
@@ -61,7 +66,8 @@ def _read_chunk(
         if not pending:
             return
     unread = sum(len(entry.get("Keys", [])) for entry in pending.values())
-    raise StorageUnavailable(f"the database is busy ({unread} records could not be read); please retry")
+    message = f"the database is busy ({unread} records could not be read); please retry"
+    raise StorageUnavailable(message) from failure
 
 
 def batch_write(
@@ -81,15 +87,20 @@ def batch_write(
     requests += [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for pk, sk in deletes]
     for start in range(0, len(requests), MAX_BATCH_WRITES):
         pending: dict[str, Any] = {table: requests[start : start + MAX_BATCH_WRITES]}
+        failure: StorageUnavailable | None = None
         for _ in (backoff or retry.DEFAULT_BACKOFF).tries():
-            with storage_errors():
-                response = store.client.batch_write_item(RequestItems=pending)
+            try:
+                with storage_errors():
+                    response = store.client.batch_write_item(RequestItems=pending)
+            except StorageUnavailable as exc:  # throttled as a whole (botocore retried it already)
+                failure = exc
+                break
             pending = response.get("UnprocessedItems") or {}
             if not pending:
                 break
-        else:
-            unwritten = sum(len(entries) for entries in pending.values()) + max(
-                0, len(requests) - start - MAX_BATCH_WRITES
-            )
-            raise StorageUnavailable(f"the database is busy ({unwritten} records were not written); please retry")
+        if pending:
+            later = max(0, len(requests) - start - MAX_BATCH_WRITES)  # the chunks not sent yet
+            unwritten = sum(len(entries) for entries in pending.values()) + later
+            message = f"the database is busy ({unwritten} records were not written); please retry"
+            raise StorageUnavailable(message) from failure
     return len(requests)
