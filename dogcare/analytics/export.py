@@ -231,6 +231,7 @@ def scan_items(
     entity: Entity,
     segments: int = 4,
     positions: dict[int, Position] | None = None,
+    page_size: int | None = None,
 ) -> Iterator[tuple[int, list[dict[str, Any]], Position]]:
     """``(segment, items, next position)`` per page of one entity type, from ``segments``
     parallel scanners, each starting at ``positions[segment]`` (DONE: skipped).
@@ -251,6 +252,7 @@ def scan_items(
             "TotalSegments": segments,
             "FilterExpression": "entity_type = :e",
             "ExpressionAttributeValues": {":e": {"S": STAMPS[entity]}},
+            **({"Limit": page_size} if page_size else {}),
         }
         start = starts.get(segment)
         if isinstance(start, dict):
@@ -387,6 +389,7 @@ def export(
     segments: int = 4,
     progress: Callable[[int], None] | None = None,
     resume: str | None = None,
+    page_size: int | None = None,
 ) -> ExportResult:
     """Export ``entity`` to ``out``; ``resume`` continues an interrupted export (see
     ``ExportInterrupted``) with the same entity, format, segments and output file."""
@@ -403,7 +406,7 @@ def export(
     writer = _Writer(entity, fmt, temp, append_at=state.size if resume else None)
     count = state.items
     try:
-        for segment, page, position in scan_items(app, entity, segments, state.positions):
+        for segment, page, position in scan_items(app, entity, segments, state.positions, page_size):
             for raw in page:
                 writer.write(row_of(app, entity, raw))
             count += len(page)
