@@ -52,7 +52,6 @@ def make_app(
     request: pytest.FixtureRequest,
     make_app: AppFactory,
     fault_proxy: FaultProxy,
-    record_property: Callable[[str, object], None],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[AppFactory]:
     """The conftest's ``make_app``, on moto's server directly or behind the fault layer (with
@@ -68,19 +67,27 @@ def make_app(
         return make_app(layout, dynamodb_endpoint=fault_proxy.endpoint, **overrides)
 
     RACED.clear()
+    CURRENT.update(node=request.node, proxy=fault_proxy)
     try:
         yield behind_faults
-        record_property(
-            "measured",
-            f"{request.node.name}: {RACED['operations']} raced operations under faults, {RACED[UNAVAILABLE]} "
-            f"answered 503; {fault_proxy.total_injected(CONFLICT)} conflicts and "
-            f"{fault_proxy.total_injected(PARTIAL)} partial reads injected",
-        )
     finally:
+        CURRENT.clear()
         fault_proxy.off()
 
 
 RACED: Counter[str] = Counter()
+CURRENT: dict[str, Any] = {}  # the running test behind the fault layer, and the layer
+
+
+def _measure() -> None:
+    """(Re)write the running test's ``measured`` property: printed in the summary (see
+    ``pytest_terminal_summary``), which reads the properties of the call phase."""
+    node, proxy = CURRENT["node"], CURRENT["proxy"]
+    line = (
+        f"{node.name}: {RACED['operations']} raced operations under faults, {RACED[UNAVAILABLE]} answered 503; "
+        f"{proxy.total_injected(CONFLICT)} conflicts and {proxy.total_injected(PARTIAL)} partial reads injected"
+    )
+    node.user_properties[:] = [p for p in node.user_properties if p[0] != "measured"] + [("measured", line)]
 
 
 def race(apps: list[Dogcare], action: Callable[[int, Dogcare], T]) -> list[T | DogcareError]:
@@ -106,6 +113,8 @@ def kinds(results: list[Any]) -> Counter[str]:
     counts = Counter("ok" if not isinstance(r, DogcareError) else type(r).__name__ for r in results)
     RACED["operations"] += len(results)
     RACED[UNAVAILABLE] += counts[UNAVAILABLE]
+    if CURRENT:
+        _measure()
     return counts
 
 

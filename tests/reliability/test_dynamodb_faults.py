@@ -196,3 +196,25 @@ def test_a_transaction_in_progress_is_safe(api: Api, faults: FaultProxy) -> None
     cancel = api.call("in-progress", "DELETE", f"/bookings/{json.loads(response.body)['id']}")
     assert cancel.status == 200, cancel.body
     api.check()
+
+
+# --- GSI lag -------------------------------------------------------------------------------
+
+
+def test_no_rule_reads_an_index_so_a_lagging_index_changes_no_decision(api: Api, faults: FaultProxy) -> None:
+    """On AWS an index sees a write later than the table does. The booking rules read only the
+    base table (the dog's schedule, the counters), so with the index far behind an overlap is
+    still refused; only the lists lag, and catch up."""
+    dog = owner_and_dog(api, "lagging")
+    faults.configure(gsi_lag=10_000)
+    created = api.call("lagging", "POST", "/bookings", booking_body(dog))
+    assert created.status == 201, created.body
+    overlapping = api.call("lagging", "POST", "/bookings", booking_body(dog, start=12, end=18))
+    assert overlapping.status == 409, overlapping.body
+    assert json.loads(overlapping.body)["type"] == "/problems/overlapping-booking"
+    assert json.loads(api.call("lagging", "GET", "/bookings").body)["items"] == []  # the list has not seen it
+    assert faults.injected["Query:gsi_lag"] >= 1
+    faults.off()
+    listed = json.loads(api.call("lagging", "GET", "/bookings").body)["items"]
+    assert [b["id"] for b in listed] == [json.loads(created.body)["id"]]
+    api.check()
