@@ -18,7 +18,6 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from dogcare.errors import StorageUnavailable
 from dogcare.settings import Settings
@@ -99,10 +98,6 @@ class Store:
         events = self.client.meta.events
         events.register("before-call.dynamodb", handler)
         return lambda: events.unregister("before-call.dynamodb", handler)
-
-    def transaction(self) -> TransactWrite:
-        self.share_connection()
-        return TransactWrite(connection=self.connection)
 
 
 # Failures on the way to DynamoDB or back (refused, reset or timed-out connections).
