@@ -56,9 +56,9 @@ def _read_chunk(
         try:
             with storage_errors():
                 response = store.client.batch_get_item(RequestItems=pending)
-        except StorageUnavailable as exc:  # throttled as a whole (botocore retried it already)
+        except StorageUnavailable as exc:  # throttled as a whole: botocore's tries spent, ours go on
             failure = exc
-            break
+            continue
         for table, rows in response.get("Responses", {}).items():
             for row in rows:
                 found[(table, row["pk"]["S"], row["sk"]["S"])] = row
@@ -92,9 +92,9 @@ def batch_write(
             try:
                 with storage_errors():
                     response = store.client.batch_write_item(RequestItems=pending)
-            except StorageUnavailable as exc:  # throttled as a whole (botocore retried it already)
+            except StorageUnavailable as exc:  # throttled as a whole: botocore's tries spent, ours go on
                 failure = exc
-                break
+                continue
             pending = response.get("UnprocessedItems") or {}
             if not pending:
                 break
