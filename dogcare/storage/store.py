@@ -126,8 +126,11 @@ def is_transient(exc: BaseException | None) -> bool:
             if response_code(exc) in TRANSIENT_CODES or isinstance(exc.cause, NETWORK_ERRORS):
                 return True
             if isinstance(exc, TransactWriteError):
+                # Busy, not refused: no ConditionalCheckFailed, and every reason a "not now".
                 reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]
-                if any(reason in TRANSIENT_REASONS for reason in reasons):
+                if response_code(exc) == "TransactionInProgressException" or (
+                    reasons and all(reason in (*TRANSIENT_REASONS, "TransactionConflict") for reason in reasons)
+                ):
                     return True
         exc = exc.__cause__
         seen += 1

@@ -7,7 +7,7 @@ from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
 from dogcare.errors import StorageUnavailable
-from dogcare.storage.store import storage_errors
+from dogcare.storage.store import is_transient, storage_errors
 from dogcare.storage.transactions import classify
 
 
@@ -58,3 +58,11 @@ def test_a_conflict_is_never_a_conflict_error_for_the_caller() -> None:
         raise failed("TransactionInProgressException")
     with pytest.raises(TransactWriteError), storage_errors():
         raise failed(CANCELLED, "ConditionalCheckFailed", "TransactionConflict")
+
+
+def test_the_api_reads_a_conflict_as_transient_and_a_false_condition_as_not() -> None:
+    """``is_transient`` decides between a 503 and a 500 for an error that escaped a handler."""
+    assert is_transient(failed(CANCELLED, None, "TransactionConflict"))
+    assert is_transient(failed("TransactionInProgressException"))
+    assert not is_transient(failed(CANCELLED, "ConditionalCheckFailed", "TransactionConflict"))
+    assert not is_transient(failed("ValidationException"))
