@@ -7,9 +7,11 @@ into place at the end: an interrupted export leaves no half-written file behind.
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -175,14 +177,73 @@ def row_of(app: Dogcare, entity: Entity, raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def scan_items(app: Dogcare, entity: Entity, segments: int = 4) -> Iterator[list[dict[str, Any]]]:
-    """Pages of raw items of one entity type, read by ``segments`` parallel scanners."""
+class ExportInterrupted(RuntimeError):
+    """A scan segment failed; the other segments were stopped.
+
+    ``segment`` and ``last_key`` say where that segment stood (the ExclusiveStartKey of its
+    next page, None if it had not read a page yet); ``resume`` is a token for
+    ``export(..., resume=token)`` (``dogcare export --resume TOKEN``) that continues every
+    segment from what was already written to the partial file, which is kept for it.
+    """
+
+    def __init__(self, segment: int, last_key: dict[str, Any] | None, resume: str, cause: BaseException) -> None:
+        where = json.dumps(last_key, sort_keys=True) if last_key else "its start"
+        super().__init__(f"scan segment {segment} failed at {where} ({cause}); resume with --resume {resume}")
+        self.segment, self.last_key, self.resume = segment, last_key, resume
+
+
+DONE = "done"
+Position = dict[str, Any] | str | None  # a segment's next ExclusiveStartKey, DONE, or None (not started)
+
+
+@dataclass
+class ResumeState:
+    entity: str
+    fmt: str
+    segments: int
+    positions: dict[int, Position]
+    items: int  # rows already in the partial file
+    size: int  # and its length in bytes: anything after it is cut off on resume
+
+    def encode(self) -> str:
+        body = {
+            "e": self.entity,
+            "f": self.fmt,
+            "s": self.segments,
+            "p": {str(k): v for k, v in self.positions.items()},
+            "n": self.items,
+            "b": self.size,
+        }
+        return base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> ResumeState:
+        try:
+            body = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            positions = {int(k): v for k, v in body["p"].items()}
+            return cls(body["e"], body["f"], int(body["s"]), positions, int(body["n"]), int(body["b"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError("not a resume token of dogcare export") from exc
+
+
+def scan_items(
+    app: Dogcare,
+    entity: Entity,
+    segments: int = 4,
+    positions: dict[int, Position] | None = None,
+    page_size: int | None = None,
+) -> Iterator[tuple[int, list[dict[str, Any]], Position]]:
+    """``(segment, items, next position)`` per page of one entity type, from ``segments``
+    parallel scanners, each starting at ``positions[segment]`` (DONE: skipped).
+
+    When one segment fails, the others stop before their next request and the failure is
+    raised here as ``_SegmentFailed`` after the pages already read were yielded."""
     logical: LogicalTable = entity
     table = app.store.layout.table_name(logical)
     client = app.store.client
-    pages: list[list[dict[str, Any]]] = []
-    lock = threading.Condition()
-    done = [0]
+    starts = positions or {}
+    events: queue.Queue[tuple[str, int, Any, Position]] = queue.Queue()
+    stop = threading.Event()
 
     def scanner(segment: int) -> None:
         kwargs: dict[str, Any] = {
@@ -191,35 +252,49 @@ def scan_items(app: Dogcare, entity: Entity, segments: int = 4) -> Iterator[list
             "TotalSegments": segments,
             "FilterExpression": "entity_type = :e",
             "ExpressionAttributeValues": {":e": {"S": STAMPS[entity]}},
+            **({"Limit": page_size} if page_size else {}),
         }
+        start = starts.get(segment)
+        if isinstance(start, dict):
+            kwargs["ExclusiveStartKey"] = start
         try:
-            while True:
+            while not stop.is_set():
                 response = client.scan(**kwargs)
-                with lock:
-                    pages.append(response.get("Items", []))
-                    lock.notify()
-                if "LastEvaluatedKey" not in response:
+                next_key = response.get("LastEvaluatedKey")
+                events.put(("page", segment, response.get("Items", []), next_key or DONE))
+                if next_key is None:
                     break
-                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+                kwargs["ExclusiveStartKey"] = next_key
+        except Exception as exc:  # reported to the consumer with where the segment stood
+            stop.set()
+            events.put(("error", segment, exc, kwargs.get("ExclusiveStartKey")))
         finally:
-            with lock:
-                done[0] += 1
-                lock.notify()
+            events.put(("end", segment, None, None))
 
-    with ThreadPoolExecutor(max_workers=segments) as pool:
-        futures = [pool.submit(scanner, s) for s in range(segments)]
-        while True:
-            with lock:
-                while not pages and done[0] < segments:
-                    lock.wait(timeout=1)
-                batch = list(pages)
-                pages.clear()
-                finished = done[0] == segments
-            yield from batch
-            if finished and not batch:
-                break
-        for future in futures:
-            future.result()  # re-raise a scanner's failure
+    active = [s for s in range(segments) if starts.get(s) != DONE]
+    with ThreadPoolExecutor(max_workers=max(1, len(active))) as pool:
+        for s in active:
+            pool.submit(scanner, s)
+        running, failure = len(active), None
+        try:
+            while running:
+                kind, segment, payload, position = events.get()
+                if kind == "end":
+                    running -= 1
+                elif kind == "error":
+                    failure = failure or _SegmentFailed(segment, position, payload)
+                elif failure is None:  # after a failure, pages still in flight are not written
+                    yield segment, payload, position
+        finally:
+            stop.set()  # also when the consumer gave up (an exception while writing)
+    if failure is not None:
+        raise failure
+
+
+class _SegmentFailed(Exception):
+    def __init__(self, segment: int, last_key: Position, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.segment, self.last_key, self.cause = segment, last_key, cause
 
 
 def _json_default(value: Any) -> Any:
@@ -241,18 +316,30 @@ def _csv_cell(value: Any, kind: str) -> Any:
 
 
 class _Writer:
-    def __init__(self, entity: Entity, fmt: Format, path: Path) -> None:
+    def __init__(self, entity: Entity, fmt: Format, path: Path, append_at: int | None = None) -> None:
         self.entity, self.fmt, self.path = entity, fmt, path
         self.columns = COLUMNS[entity]
         self.rows: list[dict[str, Any]] = []
         self.handle: Any = None
         self.csv: Any = None
-        if fmt == "jsonl":
-            self.handle = path.open("w", encoding="utf-8")
-        elif fmt == "csv":
-            self.handle = path.open("w", encoding="utf-8", newline="")
+        if fmt == "parquet":
+            return
+        if append_at is not None:
+            # Resuming: rows written after the last recorded position are cut off (they were
+            # not counted in the token) and the rest is kept.
+            with path.open("r+b") as raw:
+                raw.truncate(append_at)
+        mode = "a" if append_at is not None else "w"
+        self.handle = path.open(mode, encoding="utf-8", newline="" if fmt == "csv" else None)
+        if fmt == "csv":
             self.csv = csv.DictWriter(self.handle, fieldnames=[c for c, _ in self.columns])
-            self.csv.writeheader()
+            if append_at is None:
+                self.csv.writeheader()
+
+    def flush_and_close(self) -> int:
+        """Close the partial file; its length in bytes."""
+        self.handle.close()
+        return self.path.stat().st_size
 
     def write(self, row: dict[str, Any]) -> None:
         if self.fmt == "jsonl":
@@ -301,21 +388,41 @@ def export(
     out: Path,
     segments: int = 4,
     progress: Callable[[int], None] | None = None,
+    resume: str | None = None,
+    page_size: int | None = None,
 ) -> ExportResult:
+    """Export ``entity`` to ``out``; ``resume`` continues an interrupted export (see
+    ``ExportInterrupted``) with the same entity, format, segments and output file."""
     started = time.monotonic()
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.partial")
-    writer = _Writer(entity, fmt, temp)
-    count = 0
+    state = ResumeState(entity, fmt, segments, {}, 0, 0)
+    if resume is not None:
+        state = ResumeState.decode(resume)
+        if (state.entity, state.fmt, state.segments) != (entity, fmt, segments):
+            raise ValueError(f"the resume token is for {state.entity} as {state.fmt} in {state.segments} segments")
+        if fmt == "parquet" or not temp.exists() or temp.stat().st_size < state.size:
+            raise ValueError(f"nothing to resume: {temp.name} is missing or shorter than when it stopped")
+    writer = _Writer(entity, fmt, temp, append_at=state.size if resume else None)
+    count = state.items
     try:
-        for page in scan_items(app, entity, segments):
+        for segment, page, position in scan_items(app, entity, segments, state.positions, page_size):
             for raw in page:
                 writer.write(row_of(app, entity, raw))
             count += len(page)
+            state.positions[segment] = position
             if progress:
                 progress(len(page))
         writer.close()
         os.replace(temp, out)
+    except _SegmentFailed as failed:
+        resumable = fmt != "parquet"  # Parquet is written at the end: nothing partial to keep
+        size = writer.flush_and_close() if resumable else 0
+        if not resumable:
+            temp.unlink(missing_ok=True)
+        token = ResumeState(entity, fmt, segments, state.positions, count, size).encode()
+        last = failed.last_key if isinstance(failed.last_key, dict) else None
+        raise ExportInterrupted(failed.segment, last, token, failed.cause) from failed.cause
     except BaseException:
         if fmt != "parquet":
             writer.close()

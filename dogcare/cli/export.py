@@ -16,6 +16,9 @@ def export(
     out: Annotated[Path, typer.Option(help="File to write (replaced only when the export completes).")],
     format: Annotated[Literal["jsonl", "csv", "parquet"], typer.Option(help="Output format.")] = "jsonl",
     segments: Annotated[int, typer.Option(min=1, max=32, help="Parallel scan segments.")] = 4,
+    resume: Annotated[
+        str | None, typer.Option(help="Continue an interrupted export from the token its error printed.")
+    ] = None,
 ) -> None:
     """Export every item of one entity type with typed columns (a parallel segmented scan)."""
     from dogcare.analytics.export import export as run_export
@@ -38,7 +41,7 @@ def export(
             progress.update(task, rate=progress.tasks[0].completed / elapsed)
 
         try:
-            result = run_export(app, entity, format, out, segments, advance)
-        except RuntimeError as exc:
+            result = run_export(app, entity, format, out, segments, advance, resume=resume)
+        except (RuntimeError, ValueError) as exc:  # ExportInterrupted says where to resume
             raise CliError(str(exc)) from exc
     typer.echo(f"{result.items} {entity} -> {result.path} in {result.seconds:.1f}s")

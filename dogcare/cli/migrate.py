@@ -72,7 +72,8 @@ def migrate(
             raise
     out.print(
         f"steps: {', '.join(result.steps) or 'none'}; read {result.scanned}, migrated {result.migrated}, "
-        f"already current {result.already}, refused {len(result.refused)}"
+        f"already current {result.already}, refused {len(result.refused)}",
+        soft_wrap=True,  # one line, whatever the terminal's width: scripts read it
     )
     for key, why in result.refused:
         out.print(f"[yellow]refused[/yellow] {key}: {why}")

@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 from dogcare.domain.clock import parse_iso
 from dogcare.domain.scheduling import plan_stay
 from dogcare.maintenance.scan import RawItem, scan_pages
+from dogcare.repositories.bookings import RELEASED
 from dogcare.storage import keys
 from dogcare.storage.batch import batch_get
 from dogcare.storage.entities import BOOKING_SCHEMA_VERSION
@@ -125,6 +126,7 @@ def migrate(
     steps: Sequence[MigrationStep] | None = None,
 ) -> MigrationResult:
     """Run every registered step (from ``resume``'s step and page on, if given)."""
+    every_step = steps is None  # the key migrations run with the full set only
     steps = list(MIGRATIONS if steps is None else steps)
     ctx = StepContext(app, zone or app.settings.timezone)
     start = Checkpoint.decode(resume) if resume else None
@@ -143,7 +145,39 @@ def migrate(
             key = start.key
         result.steps.append(step.name)
         _run_step(ctx, step, key, page_size, result, on_page)
+    if every_step:
+        _run_key_migrations(app, result)
     return result
+
+
+# Key changes (an item moved to another key, not a new attribute): each is idempotent and
+# conditional by itself, so it simply runs again after the item steps on every run.
+def _owner_directory(app: Dogcare) -> tuple[int, list[tuple[str, str]]]:
+    from dogcare.storage.migrations import migrate_owner_directory
+
+    return migrate_owner_directory(app.store).migrated, []
+
+
+def _email_guards(app: Dogcare) -> tuple[int, list[tuple[str, str]]]:
+    from dogcare.repositories.owners import migrate_email_guards
+
+    report = migrate_email_guards(app)
+    why = "its address's confusable skeleton is another owner's guard; staff must resolve it"
+    return report.moved, [(f"owner {owner_id}", why) for owner_id in report.conflicts]
+
+
+KEY_MIGRATIONS: tuple[tuple[str, Callable[[Dogcare], tuple[int, list[tuple[str, str]]]]], ...] = (
+    ("owner-directory-shards", _owner_directory),
+    ("email-guard-skeletons", _email_guards),
+)
+
+
+def _run_key_migrations(app: Dogcare, result: MigrationResult) -> None:
+    for name, run in KEY_MIGRATIONS:
+        moved, refused = run(app)
+        result.steps.append(name)
+        result.migrated += moved
+        result.refused.extend(refused)
 
 
 def _run_step(
@@ -247,7 +281,7 @@ def _booking_plan(ctx: StepContext, item: RawItem) -> Upgrade:
     service = item["service_type"]["S"]
     start, end = parse_iso(item["start_time"]["S"]), parse_iso(item["end_time"]["S"])
     plan = plan_stay(service, start, end, zone)
-    if item["status"]["S"] != "cancelled":  # a cancelled booking's roster items are gone
+    if item["status"]["S"] not in RELEASED:  # a cancelled (or expired) booking's roster items are gone
         store = ctx.app.store
         table = store.layout.table_name("bookings")
         wanted = [(table, item["pk"]["S"], keys.booking_day_sk(day)) for day in plan.roster_days]

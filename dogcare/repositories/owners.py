@@ -16,13 +16,16 @@ from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.ids import normalise_email
 from dogcare.domain.model import Address, Owner
 from dogcare.domain.skeleton import email_key
-from dogcare.errors import AlreadyRegistered, DuplicateEmail, NotFound, VersionMismatch
-from dogcare.repositories.base import Page, Repository
+from dogcare.errors import AlreadyRegistered, DuplicateEmail, InvalidCursor, NotFound, VersionMismatch
+from dogcare.repositories.base import MAX_PAGE, Page, Repository
 from dogcare.storage import keys
-from dogcare.storage.entities import AddressMap
+from dogcare.storage.cursors import binding
+from dogcare.storage.entities import AddressMap, index
 from dogcare.storage.patterns import GET_OWNER, LIST_OWNERS
 from dogcare.storage.store import storage_errors
 from dogcare.storage.transactions import TransactionFailed, Tx
+
+DONE = "done"  # a directory shard's position once every owner in it was handed out
 
 
 def to_owner(item: Any) -> Owner:
@@ -59,7 +62,7 @@ class OwnerRepository(Repository):
             address=address,
             created_at=created,
             updated_at=iso(owner.updated_at),
-            gsi3pk=keys.OWNER_DIRECTORY_PK,
+            gsi3pk=keys.owner_directory_pk(owner.id),
             gsi3sk=keys.owner_directory_sk(created, owner.id),
         )
 
@@ -114,10 +117,51 @@ class OwnerRepository(Repository):
         return replace(changed, version=current.version + 1)
 
     def list(self, limit: int, cursor: str | None) -> Page[Owner]:
-        items, next_cursor = self._query(
-            LIST_OWNERS, self.models.Owner, scope="admin", params={}, limit=limit, cursor=cursor
-        )
-        return Page([to_owner(i) for i in items], next_cursor)
+        """A page of the sharded directory, oldest registration first across all shards.
+
+        Each shard that has more gets one Query of ``limit`` items after its position; the
+        first ``limit`` of the merge are exactly the next owners overall (every one of them is
+        among its own shard's next ``limit``). The cursor records, per shard, the last owner
+        handed out (or that the shard is done), so no owner is skipped or repeated.
+        """
+        limit = max(1, min(limit, MAX_PAGE))
+        bound = binding(LIST_OWNERS.name, "admin", {"shards": keys.OWNER_DIRECTORY_SHARDS})
+        positions: dict[str, Any] = {str(n): None for n in range(keys.OWNER_DIRECTORY_SHARDS)}
+        if cursor:
+            decoded = self.cursors.decode(cursor, bound).get("shards")
+            if not isinstance(decoded, dict) or set(decoded) != set(positions):
+                raise InvalidCursor("the cursor is not valid")
+            positions = decoded
+        Owner_ = self.models.Owner
+        directory = index(Owner_, LIST_OWNERS.index)  # type: ignore[arg-type]
+        candidates: list[tuple[str, str, Any]] = []  # (sort key, shard, item)
+        more: dict[str, bool] = {}
+        for shard, position in positions.items():
+            if position == DONE:
+                continue
+            with storage_errors():
+                pages = directory.query(
+                    LIST_OWNERS.hash_value(shard=shard),
+                    page_size=limit,
+                    last_evaluated_key=position,
+                    consistent_read=False,
+                ).page_iter
+                page = next(pages)
+            more[shard] = pages.last_evaluated_key is not None
+            for raw in page.get("Items", []):
+                candidates.append((raw["gsi3sk"]["S"], shard, raw))
+            if not page.get("Items") and not more[shard]:
+                positions[shard] = DONE
+        candidates.sort(key=lambda c: c[0])
+        taken = candidates[:limit]
+        for _, shard, raw in taken:
+            positions[shard] = {name: raw[name] for name in ("pk", "sk", "gsi3pk", "gsi3sk")}
+        for shard, has_more in more.items():
+            if not has_more and all(c[1] != shard for c in candidates[limit:]):
+                positions[shard] = DONE  # everything it had was handed out
+        finished = all(p == DONE for p in positions.values())
+        next_cursor = None if finished else self.cursors.encode({"shards": positions}, bound)
+        return Page([to_owner(Owner_.from_raw_data(raw)) for _, _, raw in taken], next_cursor)
 
     # --- migration -----------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ Keys are identical in both table layouts; only the table an item lives in change
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 from datetime import date
 
 PROFILE = "#PROFILE"
@@ -20,7 +20,29 @@ def email_pk(email: str) -> str:
 
 
 EMAIL_SK = "#UNIQUE"
-OWNER_DIRECTORY_PK = "OWNERS"
+LEGACY_OWNER_DIRECTORY_PK = "OWNERS"  # the one directory partition before it was sharded
+OWNER_DIRECTORY_SHARDS = 4
+
+
+def shard_of(value: str, shards: int) -> int:
+    """A stable shard in ``0..shards-1`` for ``value`` (a hash: the same on every host and run,
+    unlike ``hash()``), used wherever one hot key is spread over a few partitions."""
+    digest = hashlib.sha256(value.encode()).digest()
+    return int.from_bytes(digest[:4], "big") % shards
+
+
+def owner_directory_shard(owner_id: str) -> int:
+    return shard_of(owner_id, OWNER_DIRECTORY_SHARDS)
+
+
+def owner_directory_pk(owner_id: str) -> str:
+    """The owner directory is spread over a few GSI partitions by a hash of the owner id, so
+    that registrations (every one writes the directory) never all land on one partition key."""
+    return owner_directory_shard_pk(owner_directory_shard(owner_id))
+
+
+def owner_directory_shard_pk(shard: int) -> str:
+    return f"OWNERS#{shard}"
 
 
 def owner_directory_sk(created_at: str, owner_id: str) -> str:
@@ -81,7 +103,7 @@ HOLD_SHARDS = 4
 
 def hold_shard(booking_id: str) -> int:
     """A stable shard of a booking (its id's hash; ids are random, so they spread evenly)."""
-    return zlib.crc32(booking_id.encode()) % HOLD_SHARDS
+    return shard_of(booking_id, HOLD_SHARDS)
 
 
 def holds_pk(shard: int) -> str:
@@ -115,5 +137,15 @@ def rate_sk(window_start: int) -> str:
     return f"WINDOW#{window_start}"
 
 
-def idempotency_pk(function_name: str) -> str:
-    return f"IDEMPOTENCY#{function_name}"
+IDEMPOTENCY_SHARDS = 16
+
+
+def idempotency_shard(owner_id: str, key: str) -> int:
+    """Which of a function's idempotency partitions holds (caller, key): stable, evenly spread."""
+    return shard_of(f"{owner_id}\x00{key}", IDEMPOTENCY_SHARDS)
+
+
+def idempotency_pk(function_name: str, shard: int) -> str:
+    """One of ``IDEMPOTENCY_SHARDS`` partitions per function, so that no single key carries a
+    function's whole rate of keyed POSTs (a partition takes about 1,000 writes a second)."""
+    return f"IDEMPOTENCY#{function_name}#{shard:02d}"

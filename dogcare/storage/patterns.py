@@ -91,14 +91,17 @@ GET_OWNER = _p(
 )
 LIST_OWNERS = _p(
     "list_owners",
-    "All owners, oldest registration first (staff directory).",
+    "All owners, oldest registration first (staff directory). The directory is sharded by a "
+    "hash of the owner id over `OWNERS#0` .. `OWNERS#3`: a page is one Query per shard that "
+    "has more (at most four), merged by registration time; the cursor holds every shard's position.",
     "owners",
     CALENDAR,
     "Query",
-    "OWNERS",
+    "OWNERS#{shard}",
     None,
     "owner",
     ("GET /admin/owners",),
+    {"shard": "0"},
 )
 GET_DOG = _p(
     "get_dog",

@@ -16,13 +16,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Backoff:
-    """``attempts`` tries in all; the sleep before try n+1 is uniform in [0, min(cap, base * 2**n)]."""
+    """``attempts`` tries in all; the sleep before try n+1 is uniform in [0, min(cap, base * 2**n)].
+
+    ``budget`` bounds the time: no new try starts once it would begin more than ``budget``
+    seconds after the first one (botocore's own retries inside one try can take seconds when
+    DynamoDB throttles; a Lambda behind API Gateway has 29 s in all, a caller less patience).
+    """
 
     attempts: int = 5
     base: float = 0.025
     cap: float = 0.4
+    budget: float = 1.0
     sleep: Callable[[float], None] = time.sleep
     rand: Callable[[], float] = random.random
+    clock: Callable[[], float] = time.monotonic
 
     def delays(self) -> Iterator[float]:
         """The pause before each retry (``attempts - 1`` of them)."""
@@ -34,11 +41,17 @@ class Backoff:
 
         The caller breaks out on success; falling off the end means the budget is spent.
         """
+        started = self.clock()
         yield 0
         for n, pause in enumerate(self.delays(), start=1):
+            if self.clock() + pause - started > self.budget:
+                return
             self.sleep(pause)
             yield n
 
 
-# The library's default: 5 tries, at most 0.025+0.05+0.1+0.2 = 0.375 s of sleep in all.
+# The library's default: 5 tries within 1 s, at most 0.025+0.05+0.1+0.2 = 0.375 s of it asleep.
+# Users read it at call time (``retry.DEFAULT_BACKOFF``), so a test can swap in one that does not
+# sleep (and has no time budget, so that a slow machine does not change how many tries it sees).
 DEFAULT_BACKOFF = Backoff()
+NO_SLEEP = Backoff(sleep=lambda _: None, budget=float("inf"))

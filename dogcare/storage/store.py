@@ -18,9 +18,8 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from dogcare.errors import ConcurrentUpdate, StorageUnavailable
+from dogcare.errors import StorageUnavailable
 from dogcare.settings import Settings
 from dogcare.storage.entities import ModelSet, build_models
 from dogcare.storage.layout import TableLayout
@@ -49,7 +48,20 @@ class Store:
 
     @cached_property
     def connection(self) -> Connection:
-        """One connection (one botocore client) shared by every model of this store."""
+        """One connection (one botocore client) shared by every model of this store.
+
+        PynamoDB configures botocore's ``standard`` retry mode with 4 attempts in all. botocore
+        then retries, on its own and with the same serialized request (so the same
+        ``ClientRequestToken`` for a transaction): throttling (``ThrottlingException``,
+        ``ProvisionedThroughputExceededException``, ``RequestLimitExceeded`` and
+        ``TransactionInProgressException``; full-jitter backoff on a 1 s base), 5xx answers
+        (25 ms base for DynamoDB), and connection errors and read timeouts. A retry quota
+        (500 units, 5 per retry, 10 per timeout) stops retry storms when DynamoDB is down.
+        It never retries a cancelled transaction, whatever its reasons, nor unprocessed keys:
+        ``Tx.commit`` and ``dogcare.storage.batch`` do those. So a single-item conditional write
+        (``save``/``update`` with a condition) or a GetItem/Query is retried by botocore alone,
+        then mapped to ``StorageUnavailable`` by ``storage_errors``.
+        """
         return Connection(
             region=self.settings.region,
             host=self.settings.dynamodb_endpoint,
@@ -87,10 +99,6 @@ class Store:
         events.register("before-call.dynamodb", handler)
         return lambda: events.unregister("before-call.dynamodb", handler)
 
-    def transaction(self) -> TransactWrite:
-        self.share_connection()
-        return TransactWrite(connection=self.connection)
-
 
 # Failures on the way to DynamoDB or back (refused, reset or timed-out connections).
 NETWORK_ERRORS = (HTTPClientError, BotocoreConnectionError)
@@ -118,8 +126,11 @@ def is_transient(exc: BaseException | None) -> bool:
             if response_code(exc) in TRANSIENT_CODES or isinstance(exc.cause, NETWORK_ERRORS):
                 return True
             if isinstance(exc, TransactWriteError):
+                # Busy, not refused: no ConditionalCheckFailed, and every reason a "not now".
                 reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]
-                if any(reason in TRANSIENT_REASONS for reason in reasons):
+                if response_code(exc) == "TransactionInProgressException" or (
+                    reasons and all(reason in (*TRANSIENT_REASONS, "TransactionConflict") for reason in reasons)
+                ):
                     return True
         exc = exc.__cause__
         seen += 1
@@ -128,7 +139,12 @@ def is_transient(exc: BaseException | None) -> bool:
 
 @contextmanager
 def storage_errors() -> Iterator[None]:
-    """Turn DynamoDB's transient failures into ``StorageUnavailable`` (a clean 503)."""
+    """Turn DynamoDB's transient failures into ``StorageUnavailable`` (a clean 503).
+
+    A transaction cancelled only for ``TransactionConflict`` is transient too: another
+    request was touching the same item, not a rule of the caller's (``Tx.commit`` retries
+    those before it gets here). Only a ``ConditionalCheckFailed`` is the caller's business.
+    """
     try:
         yield
     except TransactWriteError as exc:
@@ -138,10 +154,14 @@ def storage_errors() -> Iterator[None]:
             raise StorageUnavailable("the database did not answer; please retry") from exc
         reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]
         code = response_code(exc)
-        if code in TRANSIENT_CODES or any(reason in TRANSIENT_REASONS for reason in reasons):
+        if "ConditionalCheckFailed" in reasons:
+            raise
+        if (
+            code in TRANSIENT_CODES
+            or code == "TransactionInProgressException"
+            or (reasons and all(reason in (*TRANSIENT_REASONS, "TransactionConflict") for reason in reasons))
+        ):
             raise StorageUnavailable("the database is busy; nothing was written, please retry") from exc
-        if "TransactionConflict" in reasons or code == "TransactionInProgressException":
-            raise ConcurrentUpdate("another request changed the same data; please retry") from exc
         raise
     except (PynamoDBException, ClientError, *NETWORK_ERRORS) as exc:
         # ClientError and network errors: requests sent with the raw botocore client.

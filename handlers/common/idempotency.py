@@ -3,7 +3,11 @@
 A replay with the same key (and the same caller) returns the first response; the same
 key with a different body is rejected with 422; a request still in flight with the key
 answers 409. The record lives in the table of the function's entity, keyed
-``IDEMPOTENCY#{function}`` / ``{hash}``, and expires by TTL.
+``IDEMPOTENCY#{function}#{shard}`` / ``{hash}``, and expires by TTL. The shard (one of
+``keys.IDEMPOTENCY_SHARDS``) is a hash of caller and key, so a function's keyed POSTs spread
+over that many partitions instead of all writing one; each shard is its own Powertools
+persistence layer with its own documented ``static_pk_value`` (a replay hashes to the same
+shard, so it finds its record).
 
 Powertools and boto3 are imported only when a request carries a key, to keep the
 cold start of key-less requests small.
@@ -40,8 +44,15 @@ class KeyInFlight(Conflict):
 
 
 @cache
-def _runner(function_name: str, logical: LogicalTable) -> tuple[Callable[..., dict[str, Any]], Any]:
+def _client() -> Any:
     import boto3
+
+    settings = get_settings()
+    return boto3.client("dynamodb", endpoint_url=settings.dynamodb_endpoint, region_name=settings.region)
+
+
+@cache
+def _runner(function_name: str, logical: LogicalTable, shard: int) -> tuple[Callable[..., dict[str, Any]], Any]:
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
@@ -50,13 +61,12 @@ def _runner(function_name: str, logical: LogicalTable) -> tuple[Callable[..., di
 
     settings = get_settings()
     table = TableLayout(settings.table_layout, settings.table_prefix).table_name(logical)
-    client = boto3.client("dynamodb", endpoint_url=settings.dynamodb_endpoint, region_name=settings.region)
     layer = DynamoDBPersistenceLayer(
         table_name=table,
         key_attr="pk",
         sort_key_attr="sk",
-        static_pk_value=keys.idempotency_pk(function_name),
-        boto3_client=client,
+        static_pk_value=keys.idempotency_pk(function_name, shard),
+        boto3_client=_client(),
     )
     config = IdempotencyConfig(
         event_key_jmespath="[owner, key]",
@@ -90,7 +100,7 @@ def idempotent(
         IdempotencyValidationError,
     )
 
-    run, config = _runner(function_name, logical)
+    run, config = _runner(function_name, logical, keys.idempotency_shard(owner_id, key))
     context = lambda_context.get()
     if context is not None:
         config.register_lambda_context(context)
@@ -108,3 +118,4 @@ def idempotent(
 
 def reset() -> None:
     _runner.cache_clear()
+    _client.cache_clear()

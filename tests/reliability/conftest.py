@@ -23,6 +23,7 @@ from dogcare.local.dynamodb import EmbeddedDynamoDB
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
 from tests.conftest import Clock, make_settings
+from tests.faults import FaultProxy
 from tests.reliability.invariants import Rules, scan_all, violations
 
 REQUIRED = ("rabies", "dhpp", "bordetella")
@@ -37,6 +38,24 @@ def dynamodb_endpoint() -> Iterator[str]:
     server.start()
     yield server.endpoint
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def fault_proxy(dynamodb_endpoint: str) -> Iterator[FaultProxy]:
+    """The fault layer in front of the session's DynamoDB (see ``tests.faults``)."""
+    proxy = FaultProxy(dynamodb_endpoint).start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def faults(fault_proxy: FaultProxy) -> Iterator[FaultProxy]:
+    """The fault layer with no faults yet: ``faults.configure(seed=..., rates=...)`` turns them on,
+    ``faults.endpoint`` is where to point an app (``make_app(dynamodb_endpoint=faults.endpoint)``),
+    ``faults.injected`` counts what it did. Turned off again after the test."""
+    fault_proxy.off()
+    yield fault_proxy
+    fault_proxy.off()
 
 
 AppFactory = Callable[..., Dogcare]
@@ -63,9 +82,8 @@ def make_app(dynamodb_endpoint: str, tmp_path: Path, clock: Clock) -> AppFactory
     created: list[bool] = []
 
     def make(layout: str = "single", **overrides: Any) -> Dogcare:
-        settings = make_settings(
-            layout, tmp_path, dynamodb_endpoint=dynamodb_endpoint, table_prefix=f"{prefix}-{layout}", **overrides
-        )
+        overrides.setdefault("dynamodb_endpoint", dynamodb_endpoint)  # or the fault proxy's
+        settings = make_settings(layout, tmp_path, table_prefix=f"{prefix}-{layout}", **overrides)
         store = Store(settings)
         store.connection._local.session = _shared_session()
         app = Dogcare(settings, store, clock)

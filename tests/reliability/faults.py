@@ -14,7 +14,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
@@ -61,7 +61,9 @@ class Faults:
     """Fail attempts ``0..attempts-1`` of call number ``call`` (0-based) with ``fault``.
 
     ``attempts=1`` fails only the first try, so botocore's retry gets through; a large value
-    fails every try, so the error reaches the application."""
+    fails every try, so the error reaches the application. A call of the same operation right
+    after a failed one is the library retrying it (``Tx.commit``): it counts as the same call,
+    its tries continuing the count."""
 
     fault: Fault | None = None
     call: int = -1
@@ -73,8 +75,18 @@ class Faults:
 
     def on_call(self, model: Any, **_: Any) -> None:
         with self._lock:
+            retry = (
+                self.fault is not None
+                and len(self.operations) - 1 == self.call
+                and self.operations[-1] == model.name
+                and self._attempt > 0
+                and len(self.injected) == self._attempt  # every try of the call so far failed
+            )
             self.operations.append(model.name)
-            self._attempt = 0
+            if retry:
+                self.call = len(self.operations) - 1
+            else:
+                self._attempt = 0
 
     def on_send(self, request: Any, **_: Any) -> AWSResponse | None:
         with self._lock:
@@ -103,8 +115,18 @@ def injected(client: Any, faults: Faults) -> Iterator[Faults]:
         events.unregister("before-send.dynamodb", faults.on_send)
 
 
-def no_backoff(monkeypatch: Any) -> None:
-    """Retry at once: the tests check what happens after retries, not how long botocore waits."""
+def no_backoff(monkeypatch: Any, library: bool = True) -> None:
+    """Retry at once: the tests check what happens after retries, not how long botocore (or the
+    library's own backoff) waits."""
     from botocore.retries.standard import ExponentialBackoff
 
+    from dogcare.storage import retry
+
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
+    if library:
+        monkeypatch.setattr(retry, "DEFAULT_BACKOFF", retry.NO_SLEEP)
+    else:
+        # The library's real pauses, but a wider time budget: on this shared test machine a
+        # request through the fault layer takes a hundred times what it takes on DynamoDB, and
+        # the tests count attempts (what the 1 s budget bounds is tested on its own).
+        monkeypatch.setattr(retry, "DEFAULT_BACKOFF", replace(retry.DEFAULT_BACKOFF, budget=30.0))

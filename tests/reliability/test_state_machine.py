@@ -15,6 +15,12 @@ the stored data is checked against what the bookings imply:
 
 Capacity and the unpaid-bookings cap are tiny, so the edges are hit often; the example
 and step counts are bounded for CI.
+
+The same machine also runs on moto's server behind the fault layer (``tests.faults``), with
+30 % of transactions cancelled for ``TransactionConflict`` and half of the batch reads
+partial: the predictions must still come true (a conflict is never a caller's error), a
+rare 503 (``StorageUnavailable``: all retries spent) must have changed nothing, and every
+invariant holds after every step.
 """
 
 from __future__ import annotations
@@ -22,10 +28,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, Phase, event, settings
@@ -50,6 +57,7 @@ from dogcare.errors import (
     LimitReached,
     OverlappingBooking,
     PaymentProviderError,
+    StorageUnavailable,
     ValidationFailed,
 )
 from dogcare.facade import Dogcare
@@ -57,6 +65,8 @@ from dogcare.payments.memory_gateway import InMemoryPaymentGateway
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
 from tests.conftest import Clock, make_settings
+from tests.faults import CONFLICT, PARTIAL, FaultProxy
+from tests.reliability.faults import no_backoff
 from tests.reliability.invariants import Rules, scan_all, violations
 
 CAPACITY = 2
@@ -88,9 +98,15 @@ def _error_name(error: BaseException | None) -> str:
     return "ok" if error is None else type(error).__name__
 
 
+T = TypeVar("T")
+UNDER_FAULTS: Counter[str] = Counter()  # what the runs behind the fault layer did, for the summary
+
+
 class BookingLife(RuleBasedStateMachine):
     layout = "single"
     home = Path("/nonexistent")  # replaced per test; nothing is written there (cursor secret is set)
+    endpoint: str | None = None  # moto's server behind the fault layer; None: in-process moto
+    faulty = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -102,6 +118,7 @@ class BookingLife(RuleBasedStateMachine):
             table_prefix=f"sm-{uuid.uuid4().hex[:10]}",
             default_daily_capacity=CAPACITY,
             max_pending_bookings=MAX_PENDING,
+            **({"dynamodb_endpoint": self.endpoint} if self.endpoint else {}),
         )
         store = Store(app_settings)
         store.connection._local.session = _session()
@@ -144,8 +161,26 @@ class BookingLife(RuleBasedStateMachine):
             b.dog_id == dog_id and b.id != ignore and overlaps(start, end, b.start, b.end) for b in self._active()
         )
 
+    def _retried(self, call: Callable[[], T]) -> T:
+        """A setup call made again after a 503, as a client would (under faults only)."""
+        for _ in range(5):
+            try:
+                return call()
+            except StorageUnavailable:
+                assert self.faulty, "a 503 without injected faults"
+                UNDER_FAULTS["503"] += 1
+        return call()
+
     def _expect(self, name: str, error: BaseException | None, *allowed: str) -> None:
         self.outcomes[name + ":" + _error_name(error)] += 1
+        if self.faulty:
+            UNDER_FAULTS["operations"] += 1
+        if isinstance(error, StorageUnavailable):
+            # All retries spent on conflicts or unread keys: nothing was written, so the model
+            # stays as it is (the invariants check the data agrees).
+            assert self.faulty, f"{name}: a 503 without injected faults ({error})"
+            UNDER_FAULTS["503"] += 1
+            return
         event(f"{name}: {_error_name(error)}")  # shown by --hypothesis-show-statistics
         assert _error_name(error) in allowed, f"{name}: got {_error_name(error)} ({error}), expected one of {allowed}"
 
@@ -162,7 +197,8 @@ class BookingLife(RuleBasedStateMachine):
         return multiple(*found)
 
     def _register(self, subject: str) -> str:
-        owner = self.app.owners.register(subject, RegisterOwner(name="Owner"), f"{subject}@example.com")
+        command = RegisterOwner(name="Owner")
+        owner = self._retried(lambda: self.app.owners.register(subject, command, f"{subject}@example.com"))
         self.owners[subject] = owner.id
         return owner.id
 
@@ -176,7 +212,7 @@ class BookingLife(RuleBasedStateMachine):
         for day, card in ((2, "works, notified"), (3, "not yet")):
             start, end = self._times("daycare", day, 0)
             command = NewBooking(dog_id=dog_id, service_type="daycare", start_time=start, end_time=end)
-            booking = self.app.bookings.create(owner_id, command)
+            booking = self._retried(lambda: self.app.bookings.create(owner_id, command))  # noqa: B023 - called at once
             self.bookings[booking.id] = Expected(booking.id, owner_id, dog_id, "daycare", start, end)
             self._pay(self.bookings[booking.id], card)
             found.append(booking.id)
@@ -208,8 +244,8 @@ class BookingLife(RuleBasedStateMachine):
         """A dog; an unvaccinated one's vaccinations lapse tomorrow, so it can never be booked."""
         until = date(2031, 12, 31) if vaccinated else self.clock().date() + timedelta(days=1)
         vaccinations = [VaccinationInput(name=n, expires_on=until) for n in ("rabies", "dhpp", "bordetella")]
-        dog = self.app.dogs.add(owner_id, NewDog(name="Rex", size=size, vaccinations=vaccinations))  # type: ignore[arg-type]
-        return dog.id
+        command = NewDog(name="Rex", size=size, vaccinations=vaccinations)  # type: ignore[arg-type]
+        return self._retried(lambda: self.app.dogs.add(owner_id, command)).id
 
     # --- bookings ------------------------------------------------------------------------
 
@@ -236,7 +272,7 @@ class BookingLife(RuleBasedStateMachine):
         command = NewBooking(dog_id=dog_id, service_type=service, start_time=start, end_time=end)  # type: ignore[arg-type]
         try:
             booking = self.app.bookings.create(owner_id, command)
-        except (ValidationFailed, OverlappingBooking, CapacityFull, LimitReached) as exc:
+        except (ValidationFailed, OverlappingBooking, CapacityFull, LimitReached, StorageUnavailable) as exc:
             self._expect("book", exc, expected)
             return multiple()
         self._expect("book", None, expected)
@@ -342,6 +378,9 @@ class BookingLife(RuleBasedStateMachine):
             error: BaseException | None = None
         except DogcareError as exc:
             error = exc
+        if isinstance(error, StorageUnavailable):
+            self._expect("pay", error)
+            return
         if not payable:
             assert isinstance(error, BookingNotPayable), f"pay: {error!r} for a {b.status} booking"
             self.outcomes["pay:" + _error_name(error)] += 1
@@ -383,7 +422,8 @@ class BookingLife(RuleBasedStateMachine):
 
     def _deliver(self, event_: dict[str, Any]) -> None:
         body, signature = self.stripe.signed_event(event_)
-        outcome = self.app.payments.handle_webhook(body, signature)
+        # A 503 to the provider: it delivers the event again later (here: at once).
+        outcome = self._retried(lambda: self.app.payments.handle_webhook(body, signature))
         self.outcomes[f"webhook:{outcome}"] += 1
         event(f"webhook {event_['type']}: {outcome}")
 
@@ -480,3 +520,30 @@ def test_the_booking_life_keeps_every_invariant(moto: None, tmp_path: Path, layo
     machine = type(f"BookingLife_{layout}", (BookingLife,), {"layout": layout, "home": tmp_path})
     machine.TestCase.settings = settings(BOUNDS, max_examples=max(1, round(BOUNDS.max_examples * share)))
     machine.TestCase().runTest()
+
+
+@pytest.mark.server
+def test_the_booking_life_keeps_every_invariant_under_dynamodb_faults(
+    faults: FaultProxy, tmp_path: Path, record_property: Callable[[str, object], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """30 % of transactions conflicting, half of the batch reads partial: same predictions.
+
+    botocore's own pauses are skipped (a throttled retry waits up to a second); the library's
+    backoff is the real one."""
+    no_backoff(monkeypatch, library=False)
+    faults.configure(seed=2026, rates={"TransactWriteItems": {CONFLICT: 0.3}, "BatchGetItem": {PARTIAL: 0.5}})
+    attrs = {"layout": "single", "home": tmp_path, "endpoint": faults.endpoint, "faulty": True}
+    machine = type("BookingLife_faults", (BookingLife,), attrs)
+    examples = int(os.environ.get("DOGCARE_STATEFUL_FAULT_EXAMPLES", "8"))
+    machine.TestCase.settings = settings(BOUNDS, max_examples=examples)
+    UNDER_FAULTS.clear()
+    machine.TestCase().runTest()
+    injected = faults.total_injected()
+    record_property(
+        "measured",
+        f"state machine under faults: {UNDER_FAULTS['operations']} operations, {UNDER_FAULTS['503']} answered 503, "
+        f"{sum(faults.requests.values())} DynamoDB requests, {injected} faults injected "
+        f"({faults.total_injected(CONFLICT)} conflicts, {faults.total_injected(PARTIAL)} partial batch reads)",
+    )
+    assert faults.total_injected(CONFLICT) > 10 and faults.total_injected(PARTIAL) > 5, faults.injected
+    assert UNDER_FAULTS["503"] <= max(2, UNDER_FAULTS["operations"] // 50), UNDER_FAULTS

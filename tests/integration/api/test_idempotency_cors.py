@@ -162,3 +162,25 @@ def test_never_a_wildcard_origin_with_credentials(api: Api) -> None:
         origin = result.header("Access-Control-Allow-Origin")
         assert origin in ("*", "https://any.example"), result.headers
         assert result.header("Access-Control-Allow-Credentials") != "true"
+
+
+def test_keyed_requests_spread_over_the_functions_idempotency_partitions(api: Api, dog: dict[str, Any]) -> None:
+    """No single partition key carries every keyed POST of a function: each record lives under
+    ``IDEMPOTENCY#bookings#NN``, NN a hash of caller and key, and a replay finds it there."""
+    from dogcare.storage import keys
+    from handlers.common import runtime
+
+    owner = api.call("GET", "/owners/profile").body["id"]
+    sent = [f"spread-key-{i:04d}" for i in range(8)]  # within the cap on unpaid bookings
+    for i, key in enumerate(sent):
+        body = booking_body(dog["id"], start=day(3 + i))
+        assert api.call("POST", "/bookings", body=body, headers={"Idempotency-Key": key}).status == 201
+    client = runtime.dogcare().store.client
+    table = runtime.dogcare().store.layout.table_name("bookings")
+    stored = [i["pk"]["S"] for i in client.scan(TableName=table)["Items"] if i["pk"]["S"].startswith("IDEMPOTENCY#")]
+    assert sorted(stored) == sorted(keys.idempotency_pk("bookings", keys.idempotency_shard(owner, k)) for k in sent)
+    assert len(set(stored)) > 3  # spread, not one key
+    replay = api.call(
+        "POST", "/bookings", body=booking_body(dog["id"], start=day(3)), headers={"Idempotency-Key": sent[0]}
+    )
+    assert replay.status == 201 and len(api.call("GET", "/bookings").body["items"]) == 8

@@ -120,6 +120,8 @@ def test_readable_errors_and_exit_codes(env: dict[str, str], tmp_path: Path) -> 
     assert missing.returncode == 2 and "--sub" in missing.stderr
     empty = run("token", "--sub", " ", env=env, cwd=tmp_path)
     assert empty.returncode == 2 and "Traceback" not in empty.stderr
+    resume = run("export", "--entity", "owners", "--out", "o.jsonl", "--resume", "not-a-token", env=env, cwd=tmp_path)
+    assert resume.returncode == 1 and "Traceback" not in resume.stderr and "resume token" in resume.stderr
     down = run("tables", "describe", env={**env, "DOGCARE_DYNAMODB_ENDPOINT": "http://127.0.0.1:9"}, cwd=tmp_path)
     assert down.returncode == 1
     assert "Traceback" not in down.stderr and "error" in down.stderr.lower()

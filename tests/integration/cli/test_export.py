@@ -138,3 +138,54 @@ def test_a_failed_export_leaves_no_file(app: Dogcare, tmp_path: Path, monkeypatc
         module.export(app, "owners", "jsonl", out)
     assert out.read_text() == "previous export\n"
     assert [p.name for p in tmp_path.iterdir()] == ["owners.jsonl"]
+
+
+@pytest.mark.parametrize("layout", ["single"], indirect=True)
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_failed_segment_stops_the_others_and_the_export_resumes_where_it_stopped(
+    app: Dogcare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from dogcare.analytics import export as module
+
+    ids = [
+        app.owners.register(f"sub-{i}", RegisterOwner(name=f"N{i}", email=f"e{i}@example.com")).id for i in range(60)
+    ]
+    client = app.store.client
+    scan = client.scan
+    calls: list[tuple[int, bool]] = []  # (segment, after the failure)
+    failed: list[bool] = []
+
+    def flaky(**kwargs: object) -> dict[str, object]:
+        segment = int(kwargs["Segment"])  # type: ignore[call-overload]
+        calls.append((segment, bool(failed)))
+        if segment == 2 and "ExclusiveStartKey" in kwargs and not failed:
+            failed.append(True)
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "Scan")
+        result: dict[str, object] = scan(**kwargs)
+        return result
+
+    monkeypatch.setattr(client, "scan", flaky)
+    out = tmp_path / f"owners.{fmt}"
+    with pytest.raises(module.ExportInterrupted) as raised:
+        module.export(app, "owners", fmt, out, segments=4, page_size=3)  # type: ignore[arg-type]
+    interrupted = raised.value
+    assert interrupted.segment == 2
+    assert interrupted.last_key is not None and set(interrupted.last_key) == {"pk", "sk"}  # where it stood
+    assert f"--resume {interrupted.resume}" in str(interrupted) and "segment 2" in str(interrupted)
+    # The others stopped: at most the request each had in flight went out after the failure.
+    assert sum(1 for _, after in calls if after) <= 3, calls
+    assert not out.exists() and (tmp_path / f".owners.{fmt}.partial").exists()
+
+    result = module.export(app, "owners", fmt, out, segments=4, page_size=3, resume=interrupted.resume)  # type: ignore[arg-type]
+    assert result.items == len(ids)
+    if fmt == "jsonl":
+        rows = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    else:
+        rows = [row["id"] for row in csv.DictReader(out.open(newline=""))]
+    assert sorted(rows) == sorted(ids)  # every owner exactly once
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+    with pytest.raises(ValueError, match="resume token is for"):
+        module.export(app, "dogs", fmt, out, resume=interrupted.resume)  # type: ignore[arg-type]

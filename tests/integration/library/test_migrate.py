@@ -172,3 +172,35 @@ def test_steps_are_a_registry(app: Dogcare, made: list[Booking]) -> None:
         run(app, resume="not-a-checkpoint")
     assert Checkpoint.decode(Checkpoint("booking-plan", {"pk": {"S": "x"}}).encode()).key == {"pk": {"S": "x"}}
     assert app.bookings.update(made[0].owner_id, made[0].id, UpdateBooking(special_instructions="ok"))
+
+
+def test_a_full_run_also_moves_keys_changed_since_the_item_was_written(app: Dogcare) -> None:
+    """The owner directory shard and the email guard's skeleton key: old items get both."""
+    from dogcare.domain.ids import normalise_email
+    from dogcare.domain.skeleton import email_key
+
+    ana = register(app, "sub-a", "Ana@Example.com")
+    owners = app.store.layout.table_name("owners")
+    with operator_tools(app):
+        app.store.client.update_item(
+            TableName=owners,
+            Key={"pk": {"S": keys.owner_pk(ana.id)}, "sk": {"S": keys.PROFILE}},
+            UpdateExpression="SET gsi3pk = :legacy",
+            ExpressionAttributeValues={":legacy": {"S": keys.LEGACY_OWNER_DIRECTORY_PK}},
+        )
+        guard = app.store.models.EmailGuard
+        guard(keys.email_pk(email_key(ana.email)), keys.EMAIL_SK).delete()
+        guard(keys.email_pk(normalise_email(ana.email)), keys.EMAIL_SK, owner_id=ana.id).save()
+
+    first = run(app)
+    assert first.steps[-2:] == ["owner-directory-shards", "email-guard-skeletons"]
+    assert first.migrated == 2 and first.refused == []
+    profile = raw_item(app, "owners", keys.owner_pk(ana.id), keys.PROFILE)
+    assert profile["gsi3pk"]["S"] == keys.owner_directory_pk(ana.id)
+    assert raw_item(app, "owners", keys.email_pk(email_key(ana.email)), keys.EMAIL_SK)["owner_id"]["S"] == ana.id
+    assert [o.id for o in app.owner_repository.list(10, None).items] == [ana.id]
+
+    before = snapshot(app)
+    again = run(app)
+    assert again.migrated == 0
+    assert snapshot(app) == before

@@ -33,7 +33,7 @@ def test_register_writes_profile_directory_entry_and_email_guard(app: Dogcare) -
     items = items_by_key(app)
     profile = items[(keys.owner_pk(owner.id), keys.PROFILE)]
     assert profile["entity_type"]["S"] == "owner"
-    assert profile["gsi3pk"]["S"] == "OWNERS"
+    assert profile["gsi3pk"]["S"] == keys.owner_directory_pk(owner.id)
     assert profile["version"]["N"] == "1"
     guard = items[(keys.email_pk(email_key("ana@example.com")), keys.EMAIL_SK)]
     assert guard["owner_id"]["S"] == owner.id

@@ -16,7 +16,8 @@ def test_owner_keys() -> None:
     assert keys.PROFILE == "#PROFILE"
     assert keys.email_pk("ana@example.com") == "EMAIL#ana@example.com"
     assert keys.EMAIL_SK == "#UNIQUE"
-    assert keys.OWNER_DIRECTORY_PK == "OWNERS"
+    assert keys.LEGACY_OWNER_DIRECTORY_PK == "OWNERS"
+    assert keys.owner_directory_shard_pk(3) == "OWNERS#3"
     assert keys.owner_directory_sk("2030-03-04T08:00:00Z", "owner-1") == "2030-03-04T08:00:00Z#owner-1"
 
 
@@ -49,7 +50,19 @@ def test_payment_and_marker_keys() -> None:
     assert keys.PROCESSED_SK == "#PROCESSED"
     assert keys.rate_pk("sub") == "RATE#sub"
     assert keys.rate_sk(1700000000) == "WINDOW#1700000000"
-    assert keys.idempotency_pk("fn") == "IDEMPOTENCY#fn"
+    assert keys.idempotency_pk("fn", 7) == "IDEMPOTENCY#fn#07"
+
+
+def test_directory_and_idempotency_shards_are_stable_and_spread() -> None:
+    owners = [f"owner-{i:04d}" for i in range(2000)]
+    shards = [keys.owner_directory_shard(o) for o in owners]
+    assert shards == [keys.owner_directory_shard(o) for o in owners]  # a pure function of the id
+    counts = [shards.count(n) for n in range(keys.OWNER_DIRECTORY_SHARDS)]
+    assert min(counts) > 2000 / keys.OWNER_DIRECTORY_SHARDS * 0.8, counts
+    assert keys.owner_directory_pk(owners[0]) == f"OWNERS#{shards[0]}"
+    spread = {keys.idempotency_shard("owner-1", f"key-{i:06d}") for i in range(500)}
+    assert spread == set(range(keys.IDEMPOTENCY_SHARDS))  # one caller's keys use every shard
+    assert keys.idempotency_shard("owner-1", "k-1") == keys.idempotency_shard("owner-1", "k-1")
 
 
 def test_timeline_keys_sort_by_start_time() -> None:
