@@ -41,7 +41,7 @@ def api(monkeypatch: pytest.MonkeyPatch, faults: FaultProxy, tmp_path: Path) -> 
 
 
 def owner_and_dog(api: Api, sub: str) -> str:
-    owner = api.app.owners.register(sub, RegisterOwner(name="Ana", email=f"{sub}@example.com"))
+    owner = api.app.owners.register(sub, RegisterOwner(name="Ana"), f"{sub}@example.com")
     return api.app.dogs.add(owner.id, NewDog.model_validate(dog_body())).id
 
 

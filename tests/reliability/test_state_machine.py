@@ -61,6 +61,7 @@ from dogcare.errors import (
     ValidationFailed,
 )
 from dogcare.facade import Dogcare
+from dogcare.maintenance.reconcile import reconcile
 from dogcare.payments.memory_gateway import InMemoryPaymentGateway
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
@@ -489,6 +490,10 @@ class BookingLife(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         assert self.outcomes is not None
+        # The operators' check agrees with the invariants: whatever the faults did, nothing
+        # is left for ``dogcare reconcile`` to repair.
+        report = reconcile(self.app, now=self.clock())
+        assert report.drift == [], report.drift
 
 
 _SESSIONS: list[Any] = []

@@ -149,9 +149,7 @@ def test_a_failed_segment_stops_the_others_and_the_export_resumes_where_it_stopp
 
     from dogcare.analytics import export as module
 
-    ids = [
-        app.owners.register(f"sub-{i}", RegisterOwner(name=f"N{i}", email=f"e{i}@example.com")).id for i in range(60)
-    ]
+    ids = [app.owners.register(f"sub-{i}", RegisterOwner(name=f"N{i}"), f"e{i}@example.com").id for i in range(60)]
     client = app.store.client
     scan = client.scan
     calls: list[tuple[int, bool]] = []  # (segment, after the failure)

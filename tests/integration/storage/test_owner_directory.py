@@ -20,7 +20,7 @@ def register_many(app: Dogcare, clock: Clock, n: int) -> list[str]:
     ids = []
     for i in range(n):
         clock.advance(seconds=1 + i % 3)
-        ids.append(app.owners.register(f"dir-{i:03d}", RegisterOwner(name=f"O{i}", email=f"d{i}@example.com")).id)
+        ids.append(app.owners.register(f"dir-{i:03d}", RegisterOwner(name=f"O{i}"), f"d{i}@example.com").id)
     return ids
 
 
