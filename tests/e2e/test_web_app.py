@@ -155,6 +155,13 @@ def test_config_json_describes_this_server(app_server: Server) -> None:
         "currency": "USD",
     }
     assert config["payments"]["publishableKey"].startswith("pk_test_")
+    # written with the other local keys, for the CLI and other tools
+    import json
+
+    keys = json.loads((app_server.home / "stripe.json").read_text(encoding="utf-8"))
+    assert keys["publishable_key"] == config["payments"]["publishableKey"]
+    assert keys["secret_key"].startswith("sk_test_")
+    assert keys["secret_key"] not in response.text  # the secret key never reaches the browser
 
 
 def test_the_browser_pays_with_the_local_stripe_and_the_booking_confirms(app_server: Server) -> None:
