@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n 2
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 
-.PHONY: serve test install browser lint typecheck docs check-docs bench clean check-deploy
+.PHONY: serve test install browser lint typecheck docs check-docs bench clean check-deploy web deploy-web
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "dogcare needs Python 3.11"'
@@ -68,6 +68,30 @@ check-deploy: $(SAM)
 	$(SAM_ENV) $(SAM) validate --lint --template template.yaml --region us-east-1
 	$(SAM_ENV) $(SAM) build --build-in-source --template template.yaml --region us-east-1
 	$(PYTHON) deploy/check_build.py .aws-sam/build
+
+## web: build the web app (web/ -> web/dist), which `dogcare serve` serves at /app/
+web:
+	cd web && npm ci && npm run build
+
+## deploy-web STAGE=dev STRIPE_PUBLISHABLE_KEY=pk_...: build the app, write its config.json from the
+## stack's outputs, upload it to the stage's bucket (hashed assets cached for a year, the rest
+## no-cache) and invalidate the two files that change in place. Needs the AWS CLI and a deployed stack.
+## Assets go first and old ones stay: a browser still on the previous index.html can load its files.
+STAGE ?= dev
+STACK ?= dogcare-$(STAGE)
+WEB_OUTPUTS := .aws-sam/web-outputs-$(STAGE).json
+
+deploy-web: web
+	@test -n "$(STRIPE_PUBLISHABLE_KEY)" || { echo "set STRIPE_PUBLISHABLE_KEY=pk_live_... (or pk_test_...)"; exit 1; }
+	mkdir -p .aws-sam
+	aws cloudformation describe-stacks --stack-name $(STACK) --query 'Stacks[0].Outputs' --output json > $(WEB_OUTPUTS)
+	$(PYTHON) deploy/web_config.py $(WEB_OUTPUTS) --publishable-key "$(STRIPE_PUBLISHABLE_KEY)" --output web/dist/config.json
+	BUCKET=$$($(PYTHON) deploy/web_config.py $(WEB_OUTPUTS) --get WebBucketName) && \
+	aws s3 sync web/dist/assets "s3://$$BUCKET/app/assets" --cache-control 'public, max-age=31536000, immutable' && \
+	aws s3 sync web/dist "s3://$$BUCKET/app" --delete --exclude 'assets/*' --cache-control 'no-cache'
+	DISTRIBUTION=$$($(PYTHON) deploy/web_config.py $(WEB_OUTPUTS) --get WebDistributionId) && \
+	aws cloudfront create-invalidation --distribution-id "$$DISTRIBUTION" --paths /app/index.html /app/config.json
+	@echo "web app: $$($(PYTHON) deploy/web_config.py $(WEB_OUTPUTS) --get WebUrl)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .dogcare .aws-sam

@@ -14,7 +14,7 @@ from handlers.common import runtime
 from handlers.common.http import Cursor, Limit, json_response, responses
 from handlers.common.observability import count, lambda_entrypoint
 from handlers.common.resolver import identity
-from handlers.common.views import BookingView, CapacityView, OwnerView, PageView, RosterEntryView
+from handlers.common.views import BookingView, CapacityView, CareCardView, OwnerView, PageView, RosterEntryView
 
 router = Router()
 BookingId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -60,6 +60,16 @@ def check_out(id: BookingId) -> Response[BookingView]:
     booking = runtime.dogcare().staff.check_out(identity(router), id)
     count("CheckOuts")
     return json_response(BookingView.of(booking), 200, booking.version)
+
+
+@router.get(
+    "/admin/bookings/<id>/care-card",
+    summary="A booking's care card: booking, dog (vaccination status per record), owner contact",
+    tags=["staff"],
+    responses=responses(200, CareCardView, 403, 404),
+)
+def care_card(id: BookingId) -> Response[CareCardView]:
+    return json_response(CareCardView.of(runtime.dogcare().staff.care_card(identity(router), id)))
 
 
 @router.get(

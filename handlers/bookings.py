@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -16,11 +17,12 @@ from handlers.common.http import Cursor, Limit, if_match, json_response, respons
 from handlers.common.idempotency import idempotent
 from handlers.common.observability import count, lambda_entrypoint
 from handlers.common.resolver import identity
-from handlers.common.views import BookingView, PageView
+from handlers.common.views import AvailabilityView, BookingView, CancellationView, PageView, QuoteView
 
 router = Router()
 BookingId = Annotated[str, Path(min_length=1, max_length=64, description="A booking id, e.g. booking-77b0...")]
 Status = Literal["pending", "confirmed", "checked_in", "completed", "cancelled", "expired"]
+ServiceType = Literal["daycare", "boarding", "parking"]
 
 
 def _owner() -> str:
@@ -64,6 +66,41 @@ def create_booking(body: NewBooking) -> Response[BookingView]:
     key = router.current_event.headers.get("Idempotency-Key")
     result = idempotent("bookings", "bookings", owner, key, body.model_dump(mode="json"), book)
     return json_response(BookingView.model_validate(result["view"]), 201, result["version"])
+
+
+@router.post(
+    "/bookings/quote",
+    summary="Price and places for a booking, by the rules of POST /bookings (nothing is written)",
+    tags=["bookings"],
+    responses=responses(200, QuoteView, 404, 409, 413, 415, 422),
+)
+def quote_booking(body: NewBooking) -> Response[QuoteView]:
+    return json_response(QuoteView.of(runtime.dogcare().bookings.quote(_owner(), body)))
+
+
+@router.get(
+    "/availability",
+    summary="Places left per facility-local day (at most 62 days, from today on)",
+    tags=["bookings"],
+    responses=responses(200, AvailabilityView, 422),
+)
+def availability(
+    service_type: Annotated[ServiceType, Query()],
+    first: Annotated[date, Query(alias="from", description="First day, YYYY-MM-DD (facility-local)")],
+    last: Annotated[date, Query(alias="to", description="Last day, inclusive, YYYY-MM-DD")],
+) -> Response[AvailabilityView]:
+    _owner()  # authenticated callers only (the gateway's authorizer already ran)
+    return json_response(AvailabilityView.of(runtime.dogcare().bookings.availability(service_type, first, last)))
+
+
+@router.get(
+    "/bookings/<id>/cancellation",
+    summary="What cancelling the booking now would do (refund by the policy; nothing is written)",
+    tags=["bookings"],
+    responses=responses(200, CancellationView, 404),
+)
+def cancellation_preview(id: BookingId) -> Response[CancellationView]:
+    return json_response(CancellationView.of(runtime.dogcare().payments.cancellation_preview(_owner(), id)))
 
 
 @router.get(

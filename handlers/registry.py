@@ -86,10 +86,11 @@ PERMISSIONS: dict[str, dict[LogicalTable, TableAccess]] = {
         "bookings": _access("GetItem", "UpdateItem", "DeleteItem", query=("gsi3",)),
     },
     # roster (calendar index), owner directory, capacity settings, check-in/check-out
-    # (booking, roster days and, on check-out, the dog's schedule)
+    # (booking, roster days and, on check-out, the dog's schedule); the care card reads the
+    # booking, then its dog and owner in one BatchGetItem
     "AdminFunction": {
-        "owners": _access("UpdateItem", query=("gsi3",)),
-        "dogs": _access("UpdateItem"),
+        "owners": _access("BatchGetItem", "UpdateItem", query=("gsi3",)),
+        "dogs": _access("BatchGetItem", "UpdateItem"),
         "bookings": _access("GetItem", "PutItem", "UpdateItem", "Query", query=("gsi3",)),
     },
 }

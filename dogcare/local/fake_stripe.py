@@ -8,7 +8,13 @@ SDK can be tested end to end without a network:
 ``POST /v1/payment_intents`` · ``GET /v1/payment_intents/{id}`` ·
 ``POST /v1/payment_intents/{id}/confirm`` · ``POST /v1/payment_intents/{id}/cancel`` ·
 ``POST /v1/refunds`` · ``GET /v1/refunds/{id}`` · ``GET /v1/charges/{id}`` ·
-``GET /v1/events/{id}``
+``GET /v1/events/{id}`` · ``POST /v1/payment_methods``
+
+Browser-side confirmation, as Stripe.js does it: the publishable key (``pk_test_...``)
+may create a card ``PaymentMethod`` and may read or confirm a PaymentIntent **only
+together with that intent's** ``client_secret``; every other call needs the secret key.
+Cross-origin requests from ``cors_origins`` are answered with CORS headers (preflights too),
+since the browser calls this server directly.
 
 Behaviour copied from Stripe:
 
@@ -19,6 +25,11 @@ Behaviour copied from Stripe:
   endpoint) answers 400 ``idempotency_error``; requests refused by parameter
   validation are not stored; concurrent requests with one key are serialised, so the
   later ones replay the first;
+* Stripe's test card numbers: ``4242424242424242`` (and ``5555555555554444``,
+  ``378282246310005``) succeed, ``4000000000000002`` declines (``generic_decline``),
+  ``4000000000009995`` (``insufficient_funds``) and ``4000000000000069``
+  (``expired_card``) too; bad numbers, expiry dates or CVCs are a 402 ``card_error`` when
+  the payment method is created;
 * test payment methods: ``pm_card_visa`` (and ``pm_card_mastercard``,
   ``pm_card_amex``) succeed; ``pm_card_chargeDeclined`` (and
   ``pm_card_chargeDeclinedInsufficientFunds``, ``pm_card_chargeDeclinedExpiredCard``)
@@ -64,6 +75,7 @@ from dogcare.payments.stripe_gateway import STRIPE_API_VERSION
 
 DEFAULT_SECRET_KEY = "sk_test_dogcare_fake_0000000000"  # noqa: S105 - a fake, not a credential
 DEFAULT_WEBHOOK_SECRET = "whsec_dogcare_fake_0000000000"  # noqa: S105
+DEFAULT_PUBLISHABLE_KEY = "pk_test_dogcare_fake_0000000000"
 DEFAULT_PORT = 12111
 MIN_AMOUNT = 50
 MAX_AMOUNT = 99_999_999
@@ -107,6 +119,21 @@ _TEST_CARDS: dict[str, tuple[str, str, str] | None] = {
     "pm_card_chargeDeclinedExpiredCard": ("expired_card", "expired_card", "Your card has expired."),
 }
 _CARD_BRANDS = {"pm_card_mastercard": "mastercard", "pm_card_amex": "amex"}
+# Stripe's test card numbers -> (brand, the test payment method that behaves the same).
+_TEST_NUMBERS: dict[str, tuple[str, str]] = {
+    "4242424242424242": ("visa", "pm_card_visa"),
+    "5555555555554444": ("mastercard", "pm_card_mastercard"),
+    "378282246310005": ("amex", "pm_card_amex"),
+    "4000000000000002": ("visa", "pm_card_chargeDeclined"),
+    "4000000000009995": ("visa", "pm_card_chargeDeclinedInsufficientFunds"),
+    "4000000000000069": ("visa", "pm_card_chargeDeclinedExpiredCard"),
+}
+# Routes the publishable key may call (the ones Stripe.js calls from a browser); for intents
+# only with the intent's client_secret.
+_PUBLISHABLE_ROUTES = frozenset({"_create_payment_method", "_get_intent", "_confirm_intent"})
+_CORS_HEADERS = (
+    "Authorization, Content-Type, Idempotency-Key, Stripe-Version, Stripe-Account, X-Stripe-Client-User-Agent"
+)
 
 
 class FakeStripeError(Exception):
@@ -187,6 +214,7 @@ _ROUTES: list[_Route] = [
     ("GET", re.compile(r"/v1/refunds/(?P<id>[^/]+)"), "_get_refund"),
     ("GET", re.compile(r"/v1/charges/(?P<id>[^/]+)"), "_get_charge"),
     ("GET", re.compile(r"/v1/events/(?P<id>[^/]+)"), "_get_event"),
+    ("POST", re.compile(r"/v1/payment_methods"), "_create_payment_method"),
 ]
 
 
@@ -241,8 +269,12 @@ class FakeStripe:
         webhook_url: str | None = None,
         *,
         clock: Callable[[], float] = time.time,
+        publishable_key: str = DEFAULT_PUBLISHABLE_KEY,
+        cors_origins: tuple[str, ...] = (),
     ) -> None:
         self.secret_key = secret_key
+        self.publishable_key = publishable_key
+        self.cors_origins = cors_origins
         self.webhook_secret = webhook_secret
         self.webhook_url = webhook_url
         self.webhook_timeout = WEBHOOK_TIMEOUT_SECONDS
@@ -258,6 +290,8 @@ class FakeStripe:
         self._intents: dict[str, dict[str, Any]] = {}
         self._charges: dict[str, dict[str, Any]] = {}
         self._refunds: dict[str, dict[str, Any]] = {}
+        self._payment_methods: dict[str, dict[str, Any]] = {}
+        self._card_behaviour: dict[str, str] = {}  # pm_... -> the test payment method it behaves as
         self._events: list[dict[str, Any]] = []
         self._deliveries: list[WebhookDelivery] = []
         self._requests: list[RequestRecord] = []
@@ -409,6 +443,34 @@ class FakeStripe:
         """Answer one HTTP request: ``(status, headers, body)``. Thread-safe."""
         headers = {name.lower(): value for name, value in headers.items()}
         path = urlsplit(target).path
+        cors = self._cors(headers.get("origin"))
+        if method == "OPTIONS":  # a browser's preflight: no key is sent, nothing is executed
+            if not cors:
+                return (
+                    403,
+                    {"Content-Type": "application/json"},
+                    _error_body(
+                        {"type": "invalid_request_error", "message": "Cross-origin requests are not allowed from here."}
+                    ),
+                )
+            preflight = {
+                **cors,
+                "Access-Control-Allow-Methods": "GET, POST, DELETE",
+                "Access-Control-Allow-Headers": _CORS_HEADERS,
+                "Access-Control-Max-Age": "600",
+            }
+            return 204, preflight, b""
+        status, out, payload = self._handle(method, target, path, headers, body)
+        return status, {**out, **cors}, payload
+
+    def _cors(self, origin: str | None) -> dict[str, str]:
+        if origin is None or origin not in self.cors_origins:
+            return {}
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+    def _handle(
+        self, method: str, target: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         key = headers.get("idempotency-key") if method == "POST" else None
         version = headers.get("stripe-version")
         with self._lock:
@@ -453,10 +515,12 @@ class FakeStripe:
         ctx: _Ctx,
     ) -> tuple[int, bytes, str | None]:
         """``(status, body, original request id if replayed)``; ``headers`` has lower-case names."""
-        self._authenticate(headers.get("authorization"))
+        publishable = self._authenticate(headers.get("authorization"))
         handler, path_id = self._route(method, path)
         raw = urlsplit(target).query if method == "GET" else body.decode("utf-8", errors="replace")
         params = decode_form(parse_qsl(raw, keep_blank_values=True))
+        if publishable:
+            self._require_publishable_use(handler.__name__, params, path_id)
         if key is None:
             with self._lock:
                 return 200, _json(handler(ctx, params, path_id)), None
@@ -479,7 +543,38 @@ class FakeStripe:
             self._stored[key] = _Stored(fingerprint, endpoint, status, payload, ctx.request_id or "")
             return status, payload, None
 
-    def _authenticate(self, authorization: str | None) -> None:
+    def _require_publishable_use(self, route: str, params: Mapping[str, Any], intent_id: str | None) -> None:
+        """A publishable key only creates payment methods, or reads and confirms the one intent
+        whose client secret it presents (what Stripe allows for client-side confirmation)."""
+        if route not in _PUBLISHABLE_ROUTES:
+            raise _invalid(
+                "This API call cannot be made with a publishable API key. Please use a secret API key.",
+                status=401,
+                store=False,
+            )
+        if route == "_create_payment_method":
+            return
+        secret = params.get("client_secret")
+        if not isinstance(secret, str) or not secret:
+            raise _invalid(
+                "A publishable key needs the PaymentIntent's client_secret for this call.",
+                param="client_secret",
+                code="parameter_missing",
+                store=False,
+            )
+        with self._lock:
+            intent = self._intents.get(intent_id or "")
+            expected = intent["client_secret"] if intent is not None else ""
+        if not hmac.compare_digest(secret.encode("utf-8"), expected.encode("utf-8")):
+            raise _invalid(
+                "The client_secret provided does not match any associated PaymentIntent on this account.",
+                param="client_secret",
+                code="payment_intent_invalid_parameter",
+                store=False,
+            )
+
+    def _authenticate(self, authorization: str | None) -> bool:
+        """Check the API key; True if it is the publishable key (limited to browser calls)."""
         if not authorization:
             raise _invalid(
                 "You did not provide an API key. You need to provide your API key in the Authorization "
@@ -496,9 +591,12 @@ class FakeStripe:
                 key = ""
         elif scheme.lower() != "bearer":
             key = ""
+        if self.publishable_key and hmac.compare_digest(key.encode("utf-8"), self.publishable_key.encode("utf-8")):
+            return True
         if not hmac.compare_digest(key.encode("utf-8"), self.secret_key.encode("utf-8")):
             masked = f"{key[:8]}{'*' * max(len(key) - 12, 0)}{key[-4:]}" if len(key) > 12 else "****"
             raise _invalid(f"Invalid API Key provided: {masked}", status=401, store=False)
+        return False
 
     def _route(
         self, method: str, path: str
@@ -622,8 +720,54 @@ class FakeStripe:
         _only(params, {"expand", "client_secret"})
         return copy.deepcopy(self._intent(intent_id, param="intent", status=404))
 
+    def _create_payment_method(self, ctx: _Ctx, params: dict[str, Any], _: str | None) -> dict[str, Any]:
+        """A card PaymentMethod from raw card details, validated like Stripe (card errors are 402)."""
+        _only(params, {"type", "card", "billing_details", "metadata", "expand", "guid", "muid", "sid"})
+        if params.get("type") != "card":
+            raise _invalid("Invalid payment method type: only card is supported.", param="type", store=False)
+        card = params.get("card")
+        if not isinstance(card, dict):
+            raise _invalid("Missing required param: card.", param="card", code="parameter_missing", store=False)
+        number = re.sub(r"[\s-]", "", str(card.get("number", "")))
+        if not re.fullmatch(r"\d{12,19}", number) or not _luhn(number):
+            raise _card_error("invalid_number", "Your card number is invalid.", "card[number]")
+        month, year = str(card.get("exp_month", "")), str(card.get("exp_year", ""))
+        if not re.fullmatch(r"\d{1,2}", month) or not 1 <= int(month) <= 12:
+            raise _card_error("invalid_expiry_month", "Your card's expiration month is invalid.", "card[exp_month]")
+        if not re.fullmatch(r"\d{2}|\d{4}", year):
+            raise _card_error("invalid_expiry_year", "Your card's expiration year is invalid.", "card[exp_year]")
+        full_year = int(year) + (2000 if len(year) == 2 else 0)
+        now = time.gmtime(self._clock())
+        if (full_year, int(month)) < (now.tm_year, now.tm_mon):
+            raise _card_error("invalid_expiry_year", "Your card's expiration year is invalid.", "card[exp_year]")
+        if not re.fullmatch(r"\d{3,4}", str(card.get("cvc", ""))):
+            raise _card_error("invalid_cvc", "Your card's security code is invalid.", "card[cvc]")
+        brand, behaves_as = _TEST_NUMBERS.get(number, (_brand(number), "pm_card_visa"))
+        method_id = _new_id("pm")
+        method = {
+            "id": method_id,
+            "object": "payment_method",
+            "billing_details": {"address": None, "email": None, "name": None, "phone": None},
+            "card": {
+                "brand": brand,
+                "country": "US",
+                "exp_month": int(month),
+                "exp_year": full_year,
+                "funding": "credit",
+                "last4": number[-4:],
+            },
+            "created": int(self._clock()),
+            "customer": None,
+            "livemode": False,
+            "metadata": _metadata(params.get("metadata")),
+            "type": "card",
+        }
+        self._payment_methods[method_id] = method
+        self._card_behaviour[method_id] = behaves_as
+        return copy.deepcopy(method)
+
     def _confirm_intent(self, ctx: _Ctx, params: dict[str, Any], intent_id: str | None) -> dict[str, Any]:
-        _only(params, {"payment_method", "return_url", "expand", "receipt_email", "off_session"})
+        _only(params, {"payment_method", "return_url", "expand", "receipt_email", "off_session", "client_secret"})
         intent = self._intent(intent_id, param="intent", status=404)
         if intent["status"] not in _CONFIRMABLE:
             raise _invalid(
@@ -637,11 +781,12 @@ class FakeStripe:
                 "the PaymentIntent with a test card, pass payment_method=pm_card_visa.",
                 code="payment_intent_unexpected_state",
             )
-        if payment_method not in _TEST_CARDS:
+        behaves_as = self._card_behaviour.get(payment_method, payment_method)
+        if behaves_as not in _TEST_CARDS:
             raise _invalid(
                 f"No such PaymentMethod: '{payment_method}'", param="payment_method", code="resource_missing"
             )
-        decline = _TEST_CARDS[payment_method]
+        decline = _TEST_CARDS[behaves_as]
         charge = self._new_charge(intent, payment_method, decline)
         intent["latest_charge"] = charge["id"]
         if decline is None:
@@ -821,7 +966,14 @@ class FakeStripe:
             "payment_intent": intent["id"],
             "payment_method": payment_method,
             "payment_method_details": {
-                "card": {"brand": _CARD_BRANDS.get(payment_method, "visa"), "last4": "4242"},
+                "card": {
+                    "brand": self._payment_methods[payment_method]["card"]["brand"]
+                    if payment_method in self._payment_methods
+                    else _CARD_BRANDS.get(payment_method, "visa"),
+                    "last4": self._payment_methods[payment_method]["card"]["last4"]
+                    if payment_method in self._payment_methods
+                    else "4242",
+                },
                 "type": "card",
             },
             "refunded": False,
@@ -928,6 +1080,34 @@ def _fault_error(status: int) -> dict[str, Any]:
     return {"type": "api_error", "message": "An unknown error occurred (injected fault)."}
 
 
+def _luhn(number: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        digit = int(ch) * (2 if i % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
+
+
+def _brand(number: str) -> str:
+    if number.startswith(("34", "37")):
+        return "amex"
+    if number[:2] in {"51", "52", "53", "54", "55"} or number.startswith("2"):
+        return "mastercard"
+    return "visa" if number.startswith("4") else "unknown"
+
+
+def _card_error(code: str, message: str, param: str) -> FakeStripeError:
+    """A card refused when the payment method is made: Stripe answers 402 and stores nothing."""
+    error = {
+        "type": "card_error",
+        "code": code,
+        "message": message,
+        "param": param,
+        "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
+    }
+    return FakeStripeError(402, error, store=False)
+
+
 def _idempotency_error(key: str, first: str, now: str) -> dict[str, Any]:
     if first != now:
         message = (
@@ -1006,6 +1186,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve("DELETE")
 
+    def do_OPTIONS(self) -> None:
+        self._serve("OPTIONS")
+
     def _serve(self, method: str) -> None:
         try:
             length = int(self.headers.get("Content-Length") or 0)
@@ -1063,6 +1246,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--secret-key", default=None, help="API key to accept (random if omitted)")
     parser.add_argument("--webhook-secret", default=None, help="webhook signing secret (random if omitted)")
+    parser.add_argument("--publishable-key", default=None, help="publishable key to accept (random if omitted)")
+    parser.add_argument("--cors-origin", action="append", default=[], help="browser origin allowed to call it")
     parser.add_argument("--webhook-url", default=None, help="where to POST events")
     parser.add_argument("--home", default=None, help="local state folder to write stripe.json into")
     args = parser.parse_args(argv)
@@ -1071,6 +1256,8 @@ def main(argv: list[str] | None = None) -> None:
         secret_key=args.secret_key or "sk_test_" + secrets.token_hex(12),
         webhook_secret=args.webhook_secret or "whsec_" + secrets.token_hex(16),
         webhook_url=args.webhook_url,
+        publishable_key=args.publishable_key or "pk_test_" + secrets.token_hex(12),
+        cors_origins=tuple(args.cors_origin),
     )
     base_url = fake.start(args.host, args.port)
     print(f"fake Stripe listening on {base_url}", flush=True)
@@ -1079,10 +1266,15 @@ def main(argv: list[str] | None = None) -> None:
 
         from dogcare.payments.secrets import StripeKeys, write_local_keys
 
-        path = write_local_keys(Path(args.home), StripeKeys(fake.secret_key, fake.webhook_secret), base_url)
+        keys = StripeKeys(fake.secret_key, fake.webhook_secret)
+        path = write_local_keys(Path(args.home), keys, base_url, publishable_key=fake.publishable_key)
         print(f"keys written to {path}; set DOGCARE_STRIPE_API_BASE={base_url}", flush=True)
     else:
-        print(f"secret key: {fake.secret_key}\nwebhook secret: {fake.webhook_secret}", flush=True)
+        print(
+            f"secret key: {fake.secret_key}\npublishable key: {fake.publishable_key}\n"
+            f"webhook secret: {fake.webhook_secret}",
+            flush=True,
+        )
     try:
         while True:
             time.sleep(3600)

@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -122,6 +123,9 @@ class LocalGateway:
         self.base_url = ""
         self._oidc: Any = None
         self._oidc_lock = threading.Lock()
+        # The web app: where its build is (None: DOGCARE_WEB_DIST or web/dist) and its config.json.
+        self.web_dist: Path | None = None
+        self.web_config: Callable[[], dict[str, Any]] | None = None
 
     # --- one request ---------------------------------------------------------------------
 
@@ -320,6 +324,12 @@ class LocalGateway:
         from dogcare.local import docs
 
         split = urlsplit(raw_path)
+        # The web app (/, /app/...): same origin as the API, so the browser needs no CORS for it.
+        from dogcare.local import webapp
+
+        app = webapp.serve(split.path, self.web_dist or webapp.default_dist(), self.web_config)
+        if app is not None:
+            return app
         return docs.serve(split.path, split.query)
 
 

@@ -18,6 +18,16 @@ from pathlib import Path
 from typing import Any
 
 STATE_FILE = "serve.json"
+WEB_CLIENT_ID = "dogcare-web"  # the web app's OpenID client id with the local provider
+
+
+def app_origins(api_url: str) -> tuple[str, ...]:
+    """The browser origins of the web app served at ``api_url`` (127.0.0.1 is also localhost)."""
+    origins = [api_url]
+    for a, b in (("://127.0.0.1:", "://localhost:"), ("://localhost:", "://127.0.0.1:")):
+        if a in api_url:
+            origins.append(api_url.replace(a, b))
+    return tuple(origins)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -96,6 +106,7 @@ class LocalStack:
         self.started.append(gateway)
         self._configure_issuer()
         self._start_stripe()
+        gateway.web_config = self.web_config
         runtime.reset()
         reset_verifier_cache()
         from dogcare.payments.secrets import reset_gateway_cache
@@ -113,7 +124,9 @@ class LocalStack:
             from dogcare.payments.secrets import StripeKeys, write_local_keys
 
             keys = StripeKeys(self.fake_stripe.secret_key, self.fake_stripe.webhook_secret)
-            write_local_keys(settings.home, keys, self.stripe_api_base)
+            write_local_keys(
+                settings.home, keys, self.stripe_api_base, publishable_key=self.fake_stripe.publishable_key
+            )
         # Unpaid holds expire without a request, as the scheduled sweeper does in AWS; it stops
         # with the server (stop() stops the parts in reverse order: the sweeper first).
         self.sweeper = SweeperThread(settings.sweep_interval_seconds).start()
@@ -161,7 +174,12 @@ class LocalStack:
         secret_key = "sk_test_local_" + secrets.token_hex(12)
         webhook_secret = "whsec_local_" + secrets.token_hex(16)
         fake = FakeStripe(
-            secret_key=secret_key, webhook_secret=webhook_secret, webhook_url=f"{self.api_url}/payments/webhook"
+            secret_key=secret_key,
+            webhook_secret=webhook_secret,
+            webhook_url=f"{self.api_url}/payments/webhook",
+            publishable_key="pk_test_local_" + secrets.token_hex(12),
+            # The web app (served by the gateway) calls the local Stripe from the browser.
+            cors_origins=app_origins(self.api_url),
         )
         base = fake.start(self.host, 0)
         self.started.append(fake)
@@ -170,6 +188,38 @@ class LocalStack:
         os.environ["DOGCARE_STRIPE_SECRET_KEY"] = secret_key
         os.environ["DOGCARE_STRIPE_WEBHOOK_SECRET"] = webhook_secret
         os.environ["DOGCARE_STRIPE_API_BASE"] = base
+
+    def web_config(self) -> dict[str, Any]:
+        """The web app's ``/app/config.json`` for this server (in AWS, deploy/web_config.py writes it)."""
+        from dogcare.settings import get_settings
+
+        settings = get_settings()
+        if self.fake_stripe is not None:
+            payments = {
+                "mode": "local",
+                "publishableKey": self.fake_stripe.publishable_key,
+                "stripeApiBase": self.stripe_api_base,
+            }
+        else:  # real Stripe keys were configured: the browser talks to Stripe itself
+            payments = {
+                "mode": "stripe",
+                "publishableKey": os.environ.get("DOGCARE_STRIPE_PUBLISHABLE_KEY", ""),
+                "stripeApiBase": None,
+            }
+        return {
+            "apiBaseUrl": self.api_url,
+            "oidc": {
+                "authority": f"{self.api_url}/oidc",
+                "clientId": WEB_CLIENT_ID,
+                "redirectPath": "/app/callback",
+                "silentRedirectPath": "/app/silent-renew.html",
+                "postLogoutPath": "/app/",
+                "scope": "openid email profile",
+            },
+            "payments": payments,
+            "facilityTimezone": settings.timezone,
+            "currency": settings.currency,
+        }
 
     def _write_state(self, home: Path) -> None:
         """Where this server's parts listen, for the CLI's other commands (token, stripe, seed)."""

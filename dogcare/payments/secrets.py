@@ -75,12 +75,18 @@ def load_stripe_keys(settings: Settings) -> StripeKeys:
     )
 
 
-def write_local_keys(home: Path, keys: StripeKeys, api_base: str | None = None) -> Path:
-    """Write ``<home>/stripe.json`` (owner-only permissions, atomically); return its path."""
+def write_local_keys(
+    home: Path, keys: StripeKeys, api_base: str | None = None, *, publishable_key: str | None = None
+) -> Path:
+    """Write ``<home>/stripe.json`` (owner-only permissions, atomically); return its path.
+
+    ``publishable_key`` is the local Stripe's browser key, for the web app's config."""
     home.mkdir(parents=True, exist_ok=True)
     document: dict[str, str] = {"secret_key": keys.secret_key, "webhook_secret": keys.webhook_secret}
     if api_base:
         document["api_base"] = api_base
+    if publishable_key:
+        document["publishable_key"] = publishable_key
     path = home / LOCAL_KEYS_FILE
     fd, tmp = tempfile.mkstemp(dir=home, prefix=".stripe-", suffix=".json")
     try:

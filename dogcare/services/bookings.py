@@ -7,16 +7,18 @@ moved on between its read and its write.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from functools import cached_property
+from typing import Any, Protocol
 
 from dogcare.commands import NewBooking, UpdateBooking
 from dogcare.domain import lifecycle
 from dogcare.domain.clock import local_date, to_utc, utcnow
 from dogcare.domain.ids import new_id
 from dogcare.domain.model import ACTIVE_BOOKING_STATUSES, Booking, RosterEntry
+from dogcare.domain.money import Money
 from dogcare.domain.pricing import PriceTable, quote
 from dogcare.domain.scheduling import Facility, Stayplan, check_times, overlaps, plan_stay
 from dogcare.domain.vaccinations import lapses_before
@@ -32,8 +34,10 @@ from dogcare.errors import (
 from dogcare.repositories.base import Page
 from dogcare.repositories.bookings import MAX_TRANSACTION_ACTIONS, BookingRepository, ScheduleChanged
 from dogcare.repositories.dogs import DogRepository, Schedule
+from dogcare.repositories.lookups import LookupRepository
 
 SCHEDULE_RETRIES = 4
+MAX_AVAILABILITY_DAYS = 62
 
 
 class CancellationSettler(Protocol):
@@ -44,6 +48,44 @@ class CancellationSettler(Protocol):
     def settlement_pending(self, booking: Booking) -> bool:
         """Whether a cancelled booking's money is not settled yet (the provider was down)."""
         ...
+
+
+@dataclass(frozen=True)
+class PlannedStay:
+    """A new booking that passed every rule: its times, the days it takes, the dog read, its price."""
+
+    start: datetime
+    end: datetime
+    plan: Stayplan
+    dog_item: Any
+    schedule: Schedule
+    daily_limit: int
+    price: Money
+
+
+@dataclass(frozen=True)
+class DayAvailability:
+    day: date
+    capacity: int
+    booked: int
+    places_left: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    service_type: str
+    start: datetime
+    end: datetime
+    price: Money
+    days: tuple[DayAvailability, ...]
+    available: bool
+
+
+@dataclass(frozen=True)
+class Availability:
+    service_type: str
+    timezone: str
+    days: tuple[DayAvailability, ...]
 
 
 @dataclass(frozen=True)
@@ -133,40 +175,51 @@ class BookingService:
 
     # --- owner use cases ----------------------------------------------------------------
 
-    def create(self, owner_id: str, command: NewBooking) -> Booking:
-        now = self.clock()
+    def _plan_and_price(self, owner_id: str, command: NewBooking, now: datetime) -> PlannedStay:
+        """Every rule of a new booking, and its price: what ``create`` books and ``quote`` shows."""
         start, end = to_utc(command.start_time), to_utc(command.end_time)
         check_times(command.service_type, start, end, now, self.policy.facility)
         plan = self._plan(command.service_type, start, end)
+        dog_item, schedule, configured = self.bookings.load_for_booking(command.dog_id, command.service_type)
+        if dog_item is None or dog_item.owner_id != owner_id or schedule is None:
+            raise NotFound("dog not found")
+        self._check_vaccinations(dog_item, end)
+        self._check_schedule(schedule, None, start, end)
+        nights = len(plan.capacity_days) if command.service_type == "boarding" else 0
+        price = quote(self.policy.prices, command.service_type, dog_item.size, start, end, nights)
+        return PlannedStay(start, end, plan, dog_item, schedule, self._limit(configured), price)
+
+    def create(self, owner_id: str, command: NewBooking) -> Booking:
+        now = self.clock()
         booking_id = new_id("booking")
         for _ in range(SCHEDULE_RETRIES):
-            dog_item, schedule, configured = self.bookings.load_for_booking(command.dog_id, command.service_type)
-            if dog_item is None or dog_item.owner_id != owner_id or schedule is None:
-                raise NotFound("dog not found")
-            self._check_vaccinations(dog_item, end)
-            self._check_schedule(schedule, None, start, end)
-            nights = len(plan.capacity_days) if command.service_type == "boarding" else 0
-            price = quote(self.policy.prices, command.service_type, dog_item.size, start, end, nights)
+            planned = self._plan_and_price(owner_id, command, now)
             booking = Booking(
                 id=booking_id,
                 owner_id=owner_id,
                 dog_id=command.dog_id,
                 service_type=command.service_type,
-                start_time=start,
-                end_time=end,
+                start_time=planned.start,
+                end_time=planned.end,
                 status="pending",
-                price=price,
+                price=planned.price,
                 payment_id=None,
                 special_instructions=command.special_instructions,
                 created_at=now,
                 updated_at=now,
                 version=0,
-                plan=plan,
+                plan=planned.plan,
                 hold_expires_at=lifecycle.hold_deadline(now, self.policy.hold),  # unpaid holds expire
             )
             try:
                 return self.bookings.create(
-                    booking, dog_item.name, schedule, plan, self._limit(configured), self.policy.max_pending, now
+                    booking,
+                    planned.dog_item.name,
+                    planned.schedule,
+                    planned.plan,
+                    planned.daily_limit,
+                    self.policy.max_pending,
+                    now,
                 )
             except ScheduleChanged:
                 continue  # another booking of this dog landed meanwhile: re-read, re-check
@@ -264,6 +317,46 @@ class BookingService:
         if self.settler is not None and current.payment_id:
             self.settler.settle_cancellation(current, cancelled)
         return cancelled
+
+    # --- quotes and availability (read-only: nothing is written) -------------------------
+
+    @cached_property
+    def _lookups(self) -> LookupRepository:
+        return LookupRepository(self.bookings.store, self.bookings.cursors, self.clock)
+
+    def _days(
+        self, service_type: str, days: Sequence[date], daily_limit: int | None = None
+    ) -> tuple[DayAvailability, ...]:
+        usage = self._lookups.capacity_usage(service_type, days)
+        limit = self._limit(usage.configured) if daily_limit is None else daily_limit
+        return tuple(DayAvailability(d, limit, usage.used[d], max(0, limit - usage.used[d])) for d in days)
+
+    def quote(self, owner_id: str, command: NewBooking) -> Quote:
+        """What ``create`` would book and charge now, with the places left on each day it takes.
+
+        The same rules and the same price as ``create`` (one ``_plan_and_price``); a full day is
+        not an error here (``available`` is false), every other refusal is the one ``create`` makes.
+        """
+        planned = self._plan_and_price(owner_id, command, self.clock())
+        days = self._days(command.service_type, planned.plan.capacity_days, planned.daily_limit)
+        available = all(d.places_left > 0 for d in days)
+        return Quote(command.service_type, planned.start, planned.end, planned.price, days, available)
+
+    def availability(self, service_type: str, first: date, last: date) -> Availability:
+        """Places per facility-local day from ``first`` to ``last`` (inclusive), at most 62 days."""
+        timezone = self.policy.facility.timezone
+        today = local_date(self.clock(), timezone)
+        if last < first:
+            raise ValidationFailed.field("query.to", "'to' must not be before 'from'", "range")
+        if first < today:
+            raise ValidationFailed.field("query.from", f"'from' is before today ({today.isoformat()})", "in_past")
+        span = (last - first).days + 1
+        if span > MAX_AVAILABILITY_DAYS:
+            raise ValidationFailed.field(
+                "query.to", f"at most {MAX_AVAILABILITY_DAYS} days at a time (asked for {span})", "too_long"
+            )
+        days = [first + timedelta(days=i) for i in range(span)]
+        return Availability(service_type, timezone, self._days(service_type, days))
 
     # --- staff use cases ----------------------------------------------------------------
 

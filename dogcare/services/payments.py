@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from dogcare.commands import NewPayment
 from dogcare.domain import lifecycle
 from dogcare.domain.ids import new_id
+from dogcare.domain.lifecycle import TRANSITIONS
 from dogcare.domain.model import Booking, Payment
 from dogcare.domain.money import Money
 from dogcare.domain.scheduling import overlaps
@@ -132,9 +133,26 @@ class RefundPolicy:
     late_percent: int = 50
 
     def refund_for(self, paid: Money, start: datetime, cancelled_at: datetime) -> Money:
-        if cancelled_at <= start - timedelta(hours=self.full_hours):
-            return paid
-        return paid.percent(max(0, min(100, self.late_percent)))
+        return paid.percent(self.percent_for(start, cancelled_at))
+
+    def full_refund_until(self, start: datetime) -> datetime:
+        return start - timedelta(hours=self.full_hours)
+
+    def percent_for(self, start: datetime, cancelled_at: datetime) -> int:
+        if cancelled_at <= self.full_refund_until(start):
+            return 100
+        return max(0, min(100, self.late_percent))
+
+
+@dataclass(frozen=True)
+class CancellationPreview:
+    booking_id: str
+    cancellable: bool
+    refund: Money | None  # None: nothing was paid, so nothing is refunded
+    currency: str
+    refund_percent: int
+    full_refund_until: datetime | None  # None once the full-refund window has passed
+    reason: str
 
 
 def refund_status(payment: Payment) -> str:
@@ -445,6 +463,34 @@ class PaymentService:
                 current = self.repo.get(payment.id)
         raise ConcurrentUpdate("the payment kept changing while recording a refund; please retry")
 
+    # --- cancellation preview (read-only: what cancelling now would do) -----------------
+
+    def cancellation_preview(self, owner_id: str, booking_id: str) -> CancellationPreview:
+        """What ``DELETE /bookings/{id}`` would do with the money now, by the refund policy the
+        cancellation itself applies (``RefundPolicy.refund_for``). Owner-scoped: another owner's
+        booking is ``NotFound``, like an unknown one."""
+        booking = self.booking_repo.get_for_owner(owner_id, booking_id)
+        now = self.clock()
+        currency = booking.price.currency
+        if "cancelled" not in TRANSITIONS.get(booking.status, frozenset()):
+            reason = f"a {booking.status} booking cannot be cancelled"
+            return CancellationPreview(booking.id, False, None, currency, 0, None, reason)
+        percent = self.policy.percent_for(booking.start_time, now)
+        until = self.policy.full_refund_until(booking.start_time)
+        full_until = until if now <= until else None
+        payment = self.repo.get(booking.payment_id) if booking.payment_id else None
+        if payment is None or payment.status not in PAID_STATUSES:
+            reason = "nothing has been paid: the booking is cancelled and its place freed, no money moves"
+            return CancellationPreview(booking.id, True, None, currency, percent, full_until, reason)
+        due = self.policy.refund_for(payment.amount, booking.start_time, now)
+        # What the cancellation would still pay out: the policy's share less any refund made already.
+        refund = Money(max(0, min(due.amount, payment.amount.amount) - payment.amount_refunded), currency)
+        if percent == 100:
+            reason = f"cancelled at least {self.policy.full_hours} hours before the start: a full refund"
+        else:
+            reason = f"cancelled less than {self.policy.full_hours} hours before the start: {percent}% is refunded"
+        return CancellationPreview(booking.id, True, refund, currency, percent, full_until, reason)
+
     # --- webhooks -----------------------------------------------------------------------
 
     def handle_webhook(self, raw: bytes, signature: str | None) -> str:
@@ -715,6 +761,7 @@ __all__ = [
     "PRICE_MISMATCH",
     "UNCHANGED",
     "UNMATCHED",
+    "CancellationPreview",
     "PaymentService",
     "RefundPolicy",
     "cancel_key",

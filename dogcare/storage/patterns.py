@@ -35,7 +35,7 @@ class AccessPattern:
     summary: str
     table: LogicalTable
     index: IndexSpec | None
-    operation: Literal["GetItem", "Query"]
+    operation: Literal["GetItem", "Query", "BatchGetItem"]
     hash_template: str
     range: RangeKey | None
     entity: str
@@ -219,6 +219,19 @@ LIST_CAPACITY_SETTINGS = _p(
     "capacity_config",
     ("POST /bookings", "PUT /admin/capacity/{service_type}"),
 )
+CAPACITY_WINDOW = _p(
+    "capacity_window",
+    "Places used of one service on each day of a window (at most 62 days), read together with the "
+    "service's capacity setting (`CONFIG#CAPACITY / SERVICE#{service_type}`): one key per day plus one.",
+    "bookings",
+    None,
+    "BatchGetItem",
+    "CAPACITY#{service_type}#{day}",
+    RangeKey("eq", ("#COUNTER",)),
+    "capacity_counter",
+    ("GET /availability", "POST /bookings/quote"),
+    {"service_type": "daycare", "day": "2026-12-01"},
+)
 GET_PAYMENT = _p(
     "get_payment",
     "One payment by id.",
@@ -256,6 +269,7 @@ REGISTRY: tuple[AccessPattern, ...] = (
     EXPIRED_HOLDS,
     GET_CAPACITY_USAGE,
     LIST_CAPACITY_SETTINGS,
+    CAPACITY_WINDOW,
     GET_PAYMENT,
     LIST_OWNER_PAYMENTS,
 )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from dogcare.storage.batch import MAX_BATCH_KEYS
 from dogcare.storage.layout import LOGICAL_TABLES, TableLayout
 from dogcare.storage.patterns import HIGH, REGISTRY, AccessPattern, RangeKey
 
@@ -493,6 +494,14 @@ def _boto3_example(pattern: AccessPattern, variant: str | None, prefix: str) -> 
     if pattern.operation == "GetItem":
         key = {"pk": values[":pk"], "sk": values[":sk"]}
         return ["client.get_item(", table_line, f"    Key={_json(key)},", "    ConsistentRead=True,", ")"]
+    if pattern.operation == "BatchGetItem":
+        key = {"pk": values[":pk"], "sk": values[":sk"]}
+        return [
+            f'# one key per day (at most {MAX_BATCH_KEYS} keys per request); four-table layout: "{four}"',
+            "client.batch_get_item(",
+            f'    RequestItems={{"{single}": {{"Keys": [{_json(key)}, ...], "ConsistentRead": True}}}},',
+            ")",
+        ]
     lines = ["client.query(", table_line]
     if pattern.index is not None:
         lines.append(f'    IndexName="{pattern.index.name}",')
@@ -509,6 +518,10 @@ def _cli_example(pattern: AccessPattern, variant: str | None, prefix: str) -> li
     single, four = _physical(pattern.table, prefix)
     values = _values(pattern, variant)
     head = f"# four-table layout: --table-name {four}"
+    if pattern.operation == "BatchGetItem":
+        key = {"pk": values[":pk"], "sk": values[":sk"]}
+        items = {single: {"Keys": [key], "ConsistentRead": True}}
+        return [head, f"aws dynamodb batch-get-item --request-items '{_json(items)}'"]
     if pattern.operation == "GetItem":
         key = {"pk": values[":pk"], "sk": values[":sk"]}
         return [
@@ -535,6 +548,13 @@ def _cost(pattern: AccessPattern) -> str:
             "Strongly consistent GetItem: 1 RCU per 4 KB of the item, rounded up. "
             f"Each `{pattern.entity}` item is about {size} bytes, so each call costs "
             f"**{_rcu(strong_read_rcu(size))}** (a miss costs the same)."
+        )
+    if pattern.operation == "BatchGetItem":
+        return (
+            "Strongly consistent BatchGetItem: 1 RCU per item under 4 KB, found or not. "
+            f"`{pattern.entity}` items are about {size} bytes: a 14-day window costs **{_rcu(15.0)}**, "
+            f"the longest (62 days) **{_rcu(63.0)}**, in one request (at most {MAX_BATCH_KEYS} keys each); "
+            "keys left unprocessed are retried with backoff and the read fails (503) if any stays unread."
         )
     if pattern.name == "list_capacity_settings":
         return (
@@ -563,7 +583,7 @@ def _index_text(pattern: AccessPattern) -> str:
 
 def _pattern_section(pattern: AccessPattern, prefix: str) -> list[str]:
     single, four = _physical(pattern.table, prefix)
-    consistency = "strongly consistent" if pattern.operation == "GetItem" else "eventually consistent"
+    consistency = "strongly consistent" if pattern.operation != "Query" else "eventually consistent"
     out = [
         f"### `{pattern.name}`",
         "",
@@ -646,8 +666,9 @@ def render(prefix: str = DEFAULT_PREFIX) -> str:
         "do not edit by hand. -->",
         "",
         "Every way the application reads DynamoDB, and every write that must hold a rule. Reads are the "
-        "registry the repositories execute (`dogcare.storage.patterns`); each is **one GetItem or one "
-        "Query**, and nothing ever scans a table. Keys are the same in both table layouts; only the "
+        "registry the repositories execute (`dogcare.storage.patterns`); each is **one GetItem, one "
+        "Query or one BatchGetItem of known keys**, and nothing ever scans a table. Keys are the same in "
+        "both table layouts; only the "
         f"physical table changes. Table names below use the default prefix `{prefix}`.",
         "",
         "Costs are on-demand capacity units. Reads: a strongly consistent GetItem costs 1 RCU per 4 KB of "
@@ -692,6 +713,14 @@ def render(prefix: str = DEFAULT_PREFIX) -> str:
         "`DOG#{dog_id} / #SCHEDULE`, `CONFIG#CAPACITY / SERVICE#{service}`): 1 RCU per item under 4 KB, "
         "3 RCU. Every other update or delete first reads the item it changes with the GetItem of its pattern "
         "above (deleting a dog also reads its schedule: two GetItems).",
+        "",
+        "## Reads of the web app's screens",
+        "",
+        "A quote (`POST /bookings/quote`) makes the booking's BatchGetItem above and then `capacity_window` "
+        "for the days the stay would take: two requests, nothing written. The staff care card "
+        "(`GET /admin/bookings/{id}/care-card`) reads the booking with `get_booking`, then the dog and the "
+        "owner it names (`DOG#… / #PROFILE`, `OWNER#… / #PROFILE`) in **one strongly consistent "
+        "BatchGetItem**: two requests, 3 RCU.",
         "",
         "## Constrained writes",
         "",

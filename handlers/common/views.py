@@ -7,12 +7,17 @@ currency; timestamps are ISO 8601 UTC.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dogcare.domain.model import Booking, Dog, Owner, Payment, RosterEntry
 from dogcare.domain.money import Money
+
+if TYPE_CHECKING:  # only the views' constructors name them: no service import at cold start
+    from dogcare.services.bookings import Availability, DayAvailability, Quote
+    from dogcare.services.payments import CancellationPreview
+    from dogcare.services.staff import CareCard
 
 T = TypeVar("T")
 
@@ -202,6 +207,107 @@ class CapacityView(View):
 class PageView(View, Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+class DayAvailabilityView(View):
+    date: date
+    capacity: int
+    booked: int
+    places_left: int
+
+    @classmethod
+    def of(cls, d: DayAvailability) -> DayAvailabilityView:
+        return cls(date=d.day, capacity=d.capacity, booked=d.booked, places_left=d.places_left)
+
+
+class QuoteView(View):
+    service_type: str
+    start_time: datetime
+    end_time: datetime
+    price: str
+    currency: str
+    available: bool
+    days: list[DayAvailabilityView]
+
+    @classmethod
+    def of(cls, q: Quote) -> QuoteView:
+        return cls(
+            service_type=q.service_type,
+            start_time=q.start,
+            end_time=q.end,
+            price=q.price.major,
+            currency=q.price.currency,
+            available=q.available,
+            days=[DayAvailabilityView.of(d) for d in q.days],
+        )
+
+
+class AvailabilityView(View):
+    service_type: str
+    timezone: str
+    days: list[DayAvailabilityView]
+
+    @classmethod
+    def of(cls, a: Availability) -> AvailabilityView:
+        return cls(service_type=a.service_type, timezone=a.timezone, days=[DayAvailabilityView.of(d) for d in a.days])
+
+
+class CancellationView(View):
+    booking_id: str
+    cancellable: bool
+    refund: str | None
+    currency: str
+    refund_percent: int
+    full_refund_until: datetime | None
+    reason: str
+
+    @classmethod
+    def of(cls, c: CancellationPreview) -> CancellationView:
+        return cls(
+            booking_id=c.booking_id,
+            cancellable=c.cancellable,
+            refund=c.refund.major if c.refund is not None else None,
+            currency=c.currency,
+            refund_percent=c.refund_percent,
+            full_refund_until=c.full_refund_until,
+            reason=c.reason,
+        )
+
+
+class CareVaccinationView(VaccinationView):
+    status: str
+
+
+class CareDogView(DogView):
+    """The dog as ``GET /dogs/{id}`` shows it, each vaccination with its own status."""
+
+    vaccinations: list[CareVaccinationView]  # type: ignore[assignment]
+
+
+class CareOwnerView(View):
+    id: str
+    name: str
+    email: str
+    phone: str | None
+
+
+class CareCardView(View):
+    booking: BookingView
+    dog: CareDogView
+    owner: CareOwnerView
+
+    @classmethod
+    def of(cls, card: CareCard) -> CareCardView:
+        dog = DogView.of(card.dog).model_dump()
+        dog["vaccinations"] = [
+            CareVaccinationView(name=v.name, expires_on=v.expires_on, status=status) for v, status in card.vaccinations
+        ]
+        o = card.owner
+        return cls(
+            booking=BookingView.of(card.booking),
+            dog=CareDogView(**dog),
+            owner=CareOwnerView(id=o.id, name=o.name, email=o.email, phone=o.phone),
+        )
 
 
 class FieldErrorView(View):

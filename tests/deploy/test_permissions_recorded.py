@@ -222,6 +222,12 @@ def test_the_handlers_need_exactly_the_declared_permissions(lambda_env: Any, rec
         201,
     )
 
+    # the web app's reads: a quote, the availability window, a cancellation preview (of a
+    # booking with a payment: the payment is read too, below)
+    call("BookingsFunction", api_event("POST", "/bookings/quote", caller=alice, body=stay_request), 200)
+    window = {"service_type": "daycare", "from": _day(1, 9)[:10], "to": _day(30, 9)[:10]}
+    call("BookingsFunction", api_event("GET", "/availability", caller=alice, query=window), 200)
+
     # payments: pay (with an Idempotency-Key, replayed, and failing with another), read, the
     # webhook confirming the booking, its redelivery; then cancelling another paid booking
     # (the bookings function refunds it)
@@ -273,6 +279,11 @@ def test_the_handlers_need_exactly_the_declared_permissions(lambda_env: Any, rec
     deliver(gateway, paid["provider_reference"])
     call(
         "BookingsFunction",
+        api_event("GET", "/bookings/{id}/cancellation", path_parameters={"id": third["id"]}, caller=alice),
+        200,
+    )
+    call(
+        "BookingsFunction",
         api_event("DELETE", "/bookings/{id}", path_parameters={"id": third["id"]}, caller=alice),
         200,
     )
@@ -320,6 +331,7 @@ def test_the_handlers_need_exactly_the_declared_permissions(lambda_env: Any, rec
         200,
     )
     by_id = {"id": second["id"]}
+    call("AdminFunction", api_event("GET", "/admin/bookings/{id}/care-card", path_parameters=by_id, caller=staff), 200)
     call(
         "AdminFunction",
         api_event("POST", "/admin/bookings/{id}/check-in", path_parameters=by_id, caller=staff),

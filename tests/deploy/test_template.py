@@ -444,7 +444,8 @@ def test_the_functions_get_every_setting_they_need(
         settings = Settings.from_env()  # the values parse
         assert settings.table_layout == layout
         assert settings.table_prefix == PREFIX
-        assert settings.cors_origins == tuple(ev.parameters["CorsAllowedOrigins"].split(","))
+        web_app = "https://getatt:WebDistribution.DomainName"  # the web app's CloudFront origin, first
+        assert settings.cors_origins == (web_app, *ev.parameters["CorsAllowedOrigins"].split(","))
     assert len(services) == len(ALL_FUNCTIONS), "each function has its own service name"
 
 

@@ -304,12 +304,15 @@ def valid_request(w: World, route: RouteSpec) -> tuple[str, dict[str, str] | Non
     first = route.path.strip("/").split("/")[0]
     path = route.path.replace("{id}", ids.get(first, "x")).replace("{service_type}", "daycare")
     params = {"date": w.day.isoformat()} if route.path == "/admin/bookings" else None
+    if route.path == "/availability":
+        params = {"service_type": "daycare", "from": w.day.isoformat(), "to": w.day.isoformat()}
     bodies: dict[str, Any] = {
         "POST /owners/register": {"name": "Newcomer"},
         "PUT /owners/profile": {"name": "Alice Updated"},
         "POST /dogs": {"name": "Fido", "size": "small", "vaccinations": VACCINATIONS},
         "PUT /dogs/{id}": {"name": "Renamed"},
         "POST /bookings": w.booking_body(w.dogs[ALICE][1], w.day + timedelta(days=2)),
+        "POST /bookings/quote": w.booking_body(w.dogs[ALICE][1], w.day + timedelta(days=2)),
         "PUT /bookings/{id}": {"special_instructions": "two walks"},
         "POST /payments": {"booking_id": w.bookings[ALICE][1]},
         "PUT /admin/capacity/{service_type}": {"daily_capacity": 3},
@@ -343,6 +346,8 @@ def test_a_genuine_token_gets_past_the_authorizer(world: World, route: RouteSpec
     request is made harmless with an unknown id or a refused body field, so nothing changes)."""
     path = route.path.replace("{id}", f"unknown-{uuid.uuid4()}").replace("{service_type}", "daycare")
     params = {"date": world.day.isoformat()} if route.path == "/admin/bookings" else None
+    if route.path == "/availability":
+        params = {"service_type": "daycare", "from": world.day.isoformat(), "to": world.day.isoformat()}
     body = {"not_a_field": True} if takes_body(route) else None
     sub, admin = (STAFF, True) if route.path.startswith("/admin/") else (ALICE, False)
     with unchanged(world):
@@ -692,6 +697,11 @@ BODIES: dict[str, tuple[str, str, Callable[[World], dict[str, Any]]]] = {
     "POST /bookings": (
         ALICE,
         "/bookings",
+        lambda w: w.booking_body(w.dogs[ALICE][1], w.day + timedelta(days=5)),
+    ),
+    "POST /bookings/quote": (
+        ALICE,
+        "/bookings/quote",
         lambda w: w.booking_body(w.dogs[ALICE][1], w.day + timedelta(days=5)),
     ),
     "PUT /bookings/{id}": (ALICE, "/bookings/{booking}", lambda w: {"special_instructions": "extra walk"}),

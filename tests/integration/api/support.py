@@ -68,7 +68,13 @@ def booking_body(
 
 
 def module_for(resource: str) -> Any:
-    """The handler module serving ``resource``: the function named by its first path segment."""
+    """The handler module serving ``resource``: the route table's, else the function named by its
+    first path segment (for resources no route serves)."""
+    from handlers.registry import routes
+
+    for route in routes():
+        if route.path == resource:
+            return importlib.import_module(route.module)
     return importlib.import_module(_MODULES[resource.strip("/").split("/")[0]])
 
 

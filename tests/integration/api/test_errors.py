@@ -44,6 +44,7 @@ def a_valid_body(route: RouteSpec) -> dict[str, Any] | None:
         "/dogs": {"name": "Rex", "size": "large"},
         "/dogs/{id}": {"name": "Rex"},
         "/bookings": booking_body(f"dog-{UNKNOWN['id']}"),
+        "/bookings/quote": booking_body(f"dog-{UNKNOWN['id']}"),
         "/bookings/{id}": {"special_instructions": "none"},
         "/payments": {"booking_id": f"booking-{UNKNOWN['id']}"},
         "/admin/capacity/{service_type}": {"daily_capacity": 5},
@@ -180,6 +181,7 @@ OWNED = [
     ("PUT", "/dogs/{id}", "dog", {"name": "Stolen"}),
     ("DELETE", "/dogs/{id}", "dog", None),
     ("GET", "/bookings/{id}", "booking", None),
+    ("GET", "/bookings/{id}/cancellation", "booking", None),
     ("PUT", "/bookings/{id}", "booking", {"special_instructions": "mine now"}),
     ("DELETE", "/bookings/{id}", "booking", None),
 ]

@@ -61,7 +61,8 @@ def test_every_pattern_is_documented_with_both_physical_tables_and_examples() ->
         assert p.summary in section
         assert "dogcare-dev-data" in section
         assert f"dogcare-dev-{p.table}" in section
-        call = "client.get_item(" if p.operation == "GetItem" else "client.query("
+        calls = {"GetItem": "client.get_item(", "Query": "client.query(", "BatchGetItem": "client.batch_get_item("}
+        call = calls[p.operation]
         assert section.count(call) == 1 + len(p.narrower)
         assert section.count("aws dynamodb ") == 1 + len(p.narrower)
         assert "RCU" in section
@@ -139,8 +140,8 @@ def test_the_longest_booking_fits_one_transaction() -> None:
 def test_patterns_registry_is_consistent() -> None:
     assert len(BY_NAME) == len(REGISTRY)
     for p in REGISTRY:
-        assert p.operation in ("GetItem", "Query")
-        if p.operation == "GetItem":
+        assert p.operation in ("GetItem", "Query", "BatchGetItem")
+        if p.operation != "Query":  # BatchGetItem: many GetItem keys of one template
             assert p.index is None
             assert p.range is not None
             assert p.range.op == "eq"
