@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n 2
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 
-.PHONY: serve test install browser lint typecheck docs check-docs bench clean check-deploy web deploy-web
+.PHONY: serve test install browser lint typecheck docs check-docs bench clean check-deploy web web-check deploy-web
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "dogcare needs Python 3.11"'
@@ -21,8 +21,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-## serve: set up, then run the whole API locally (embedded DynamoDB, local Stripe) on :3000
-serve: install
+## serve: set up, then run the whole API and the app locally (embedded DynamoDB, local Stripe)
+## on :3000; the app is at http://127.0.0.1:3000/app/
+serve: install web
 	$(BIN)/dogcare serve --host 127.0.0.1 --port 3000 --seed 5
 
 ## browser: headless Chromium for the docs-page test (Debian's package; never a downloaded build)
@@ -35,8 +36,25 @@ browser:
 		echo "The docs-page test needs headless Chromium: install it (Debian/Ubuntu: sudo apt-get install chromium) and run make test again."; exit 1; \
 	fi
 
-## test: set up, then run the whole suite
-test: install browser check-deploy
+## web: the browser app (web/) built into web/dist, served by `dogcare serve` at /app/.
+## npm ci runs again only when package-lock.json changed; the API types are generated from
+## docs/openapi.json (web/src/api/schema.d.ts, committed).
+WEB_STAMP := web/node_modules/.installed
+
+$(WEB_STAMP): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+	cd web && npm run --silent gen:types && npm run --silent build && npm run --silent check:size
+
+## web-check: the app's unit tests, and a check that the committed API types match the spec
+web-check: $(WEB_STAMP)
+	cd web && npm test
+	cd web && npm run --silent check:types
+
+## test: set up, then run the whole suite (web-check runs before web regenerates the types)
+test: install browser check-deploy web-check web
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint:
@@ -69,10 +87,6 @@ check-deploy: $(SAM)
 	$(SAM_ENV) $(SAM) build --build-in-source --template template.yaml --region us-east-1
 	$(PYTHON) deploy/check_build.py .aws-sam/build
 
-## web: build the web app (web/ -> web/dist), which `dogcare serve` serves at /app/
-web:
-	cd web && npm ci && npm run build
-
 ## deploy-web STAGE=dev STRIPE_PUBLISHABLE_KEY=pk_...: build the app, write its config.json from the
 ## stack's outputs, upload it to the stage's bucket (hashed assets cached for a year, the rest
 ## no-cache) and invalidate the two files that change in place. Needs the AWS CLI and a deployed stack.
@@ -94,4 +108,4 @@ deploy-web: web
 	@echo "web app: $$($(PYTHON) deploy/web_config.py $(WEB_OUTPUTS) --get WebUrl)"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .dogcare .aws-sam
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .dogcare .aws-sam web/node_modules web/dist
