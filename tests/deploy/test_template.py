@@ -238,7 +238,8 @@ def role_statements(ev: cfn.Evaluated, function: str) -> list[dict[str, Any]]:
             assert statement["Effect"] == "Allow"
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            statements.append({"actions": set(actions), "resources": resources})
+            condition = statement.get("Condition")
+            statements.append({"actions": set(actions), "resources": resources, "condition": condition})
     return statements
 
 
@@ -283,6 +284,69 @@ def test_each_role_allows_exactly_what_its_function_does(template: dict[str, Any
     }
     assert len(groups) == 1
     assert logs == groups
+
+
+def expected_key_patterns(function: str, layout: str) -> dict[tuple[str, str | None], set[str]]:
+    """(table, index) -> the partition key patterns the registry derives for ``function``."""
+    tables = TableLayout(layout, PREFIX)  # type: ignore[arg-type]
+    patterns: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    for logical, access in PERMISSIONS.get(function, {}).items():
+        table = tables.table_name(logical)
+        patterns[(table, None)] |= set(access.keys)
+        for index in access.query_indexes:
+            patterns[(table, index)] |= set(access.index_keys)
+    return dict(patterns)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_each_role_reaches_only_the_partition_keys_its_function_uses(
+    template: dict[str, Any], layout: str, function: str
+) -> None:
+    """Every DynamoDB statement is conditioned on ``dynamodb:LeadingKeys`` (the partition key of
+    each item a request names, or of the index partition a Query reads), with exactly the
+    patterns ``handlers.registry.PERMISSIONS`` derives from the key templates."""
+    ev = deployed(template, TableLayout=layout)
+    found: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    for statement in role_statements(ev, function):
+        if not all(action.startswith("dynamodb:") for action in statement["actions"]):
+            continue
+        condition = statement["condition"]
+        assert condition is not None, f"{function}: a DynamoDB statement without a key condition"
+        # ForAllValues: every key the request names must match; StringLike: * patterns. (A
+        # ForAnyValue condition would let one matching key carry others along.)
+        assert set(condition) == {"ForAllValues:StringLike"}, condition
+        assert set(condition["ForAllValues:StringLike"]) == {"dynamodb:LeadingKeys"}, condition
+        patterns = condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        assert patterns and all(isinstance(p, str) and p.strip("*") for p in patterns), patterns
+        for resource in statement["resources"]:
+            match = _TABLE_ARN.match(resource)
+            assert match, resource
+            where = (match.group(1), match.group(2))
+            assert where not in found, f"{function}: two statements for {where}"
+            found[where] = set(patterns)
+    assert dict(found) == expected_key_patterns(function, layout)
+
+
+def test_no_role_can_read_a_table_without_naming_keys() -> None:
+    """``ForAllValues`` is true for a request that names no key at all (Scan, a Query without
+    the key condition is impossible): so no role may hold Scan, or anything but item and query
+    actions, on a table."""
+    item_actions = {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:Query",
+    }
+    for function, tables in PERMISSIONS.items():
+        for logical, access in tables.items():
+            assert access.actions <= item_actions, (function, logical, access.actions - item_actions)
+            assert access.keys, (function, logical)
+            assert bool(access.query_indexes) == bool(access.index_keys), (function, logical)
 
 
 def test_the_declared_permissions_name_real_tables_and_functions() -> None:

@@ -398,5 +398,6 @@ def test_429_with_retry_after(limited: Server) -> None:
     assert statuses[:3] == [200, 200, 200]
     assert statuses[-1] == 429, statuses
     problem(response, 429, "rate-limited")
-    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    # A sliding window: the minute just counted still weighs on the next one (at most 2 minutes).
+    assert 1 <= int(response.headers["Retry-After"]) <= 120
     assert Client(limited).get("/dogs").status_code == 200  # per caller
