@@ -219,9 +219,9 @@ class LocalGateway:
 
         method = method.upper()
         path = urlsplit(raw_path).path
-        found = match("GET" if method in ("OPTIONS", "HEAD") else method, path)
-        if found is None and method == "OPTIONS":
-            found = next(((r, {}) for r in routes() if r.pattern.match(path)), None)
+        if method == "OPTIONS":
+            return self.preflight(path)
+        found = match("GET" if method == "HEAD" else method, path)
         if found is None:
             allowed = sorted({r.method for r in routes() if r.pattern.match(path)})
             if allowed:
@@ -234,10 +234,8 @@ class LocalGateway:
                 )
             return _problem(404, "no-route", "Not found", "no such resource")
         route, params = found
-        if method == "OPTIONS" and route.pattern.match(path):
-            params = route.pattern.match(path).groupdict()  # type: ignore[union-attr]
         authorizer = None
-        if not route.public and method != "OPTIONS":
+        if not route.public:
             try:
                 authorizer = self.authorize(headers)
             except DogcareError:
@@ -253,6 +251,23 @@ class LocalGateway:
         event = self.event(event_method, raw_path, headers, body, source_ip, route.path, params, authorizer)
         result = self.pools[route.function].invoke(event, LambdaContext(function_name=route.function))
         return self._response(result)
+
+    @staticmethod
+    def preflight(path: str) -> GatewayResponse:
+        """A CORS preflight, answered here as API Gateway's mock integration answers it in AWS
+        (the template's ``Cors``): the same headers, no function invoked, no token asked for."""
+        from handlers.common.resolver import preflight_headers
+        from handlers.registry import routes
+
+        served = [r for r in routes() if r.pattern.match(path)]
+        if not served:
+            return _problem(404, "no-route", "Not found", "no such resource")
+        # API Gateway picks a static resource over a parameterised one (/bookings/quote over
+        # /bookings/{id}); the preflight lists the methods of the resource it picked.
+        resource = min(served, key=lambda r: "{" in r.path).path
+        methods = {r.method for r in served if r.path == resource}
+        headers = {"Content-Type": "application/json", **preflight_headers(methods)}
+        return GatewayResponse(200, headers, b"{}\n")
 
     @staticmethod
     def _response(result: dict[str, Any]) -> GatewayResponse:

@@ -15,13 +15,16 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder, Router
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from dogcare.auth.identity import Identity, identity_from_authorizer_context
@@ -41,6 +44,27 @@ ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key
 EXPOSED_HEADERS = ["ETag", "Retry-After", "Location"]
 
 
+PREFLIGHT_MAX_AGE = 600
+
+
+def preflight_headers(methods: Collection[str]) -> dict[str, str]:
+    """The answer to a CORS preflight (OPTIONS) on a path serving ``methods``.
+
+    In AWS, API Gateway answers preflights itself (the template's ``Cors``, a mock integration
+    on every path), so they cost no invocation; `dogcare serve` answers them with these same
+    headers. A mock answer is static: it names one origin, the first configured (a browser on
+    another origin sees a mismatch and stops). The functions still check ``Origin`` on the
+    actual requests.
+    """
+    origins = get_settings().cors_origins
+    return {
+        "Access-Control-Allow-Origin": origins[0] if origins else "https://invalid.localhost",
+        "Access-Control-Allow-Methods": ",".join(sorted({m.upper() for m in methods} | {"OPTIONS"})),
+        "Access-Control-Allow-Headers": ",".join(ALLOWED_HEADERS),
+        "Access-Control-Max-Age": str(PREFLIGHT_MAX_AGE),
+    }
+
+
 def cors_config() -> CORSConfig:
     origins = list(get_settings().cors_origins)
     # Never "*" together with credentials: origins are listed, and credentials stay off
@@ -50,7 +74,7 @@ def cors_config() -> CORSConfig:
         extra_origins=origins[1:],
         allow_headers=ALLOWED_HEADERS,
         expose_headers=EXPOSED_HEADERS,
-        max_age=600,
+        max_age=PREFLIGHT_MAX_AGE,
         allow_credentials=False,
     )
 
@@ -100,6 +124,11 @@ def build_app(router: Router) -> APIGatewayRestResolver:
     @app.exception_handler(RequestValidationError)
     def _validation_error(error: RequestValidationError) -> Response:
         return problems.from_validation(error.errors())
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_content_type(_: RequestUnsupportedContentType) -> Response:
+        # The gate refuses these first; this keeps a 415 a 415 should a request reach the validator.
+        return problems.problem(415, "unsupported-media-type", "Unsupported media type", "send application/json")
 
     @app.not_found
     def _not_found(_: Exception) -> Response:
@@ -222,6 +251,11 @@ def gate(event: dict[str, Any]) -> Response | None:
     if len(raw) > MAX_BODY_BYTES:
         return problems.problem(413, "too-large", "Body too large", f"the body is over {MAX_BODY_BYTES} bytes")
     if not raw:
+        if method in BODY_METHODS:
+            # Whatever it names, an empty body is no form or multipart upload: the validator
+            # would otherwise try to parse one (or fail on an unknown type) instead of
+            # answering that the body is missing.
+            _set_header(event, "Content-Type", "application/json")
         return None  # validation answers for a missing body
     try:
         # RFC 8259: JSON between systems is UTF-8. Python's json.loads(bytes) would also take

@@ -17,6 +17,9 @@ from handlers.registry import RouteSpec, routes
 from tests.integration.api.events import authorizer_context
 from tests.integration.api.support import Api, assert_problem, booking_body, day, iso
 
+# Powertools warns when an invocation published no business metric (most requests do not).
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
+
 EXTREME_TIMES = ["9999-12-31T23:00:00-23:59", "0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59Z"]
 
 

@@ -16,6 +16,9 @@ from pynamodb.models import Model
 
 from tests.integration.api.support import Api, assert_problem
 
+# Powertools warns when an invocation published no business metric (most requests do not).
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
+
 UNKNOWN = {
     "dog": "dog-00000000-0000-4000-8000-000000000000",
     "booking": "booking-00000000-0000-4000-8000-000000000000",
