@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n 2
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 
-.PHONY: serve test install browser lint typecheck docs check-docs bench clean check-deploy
+.PHONY: serve test install browser lint typecheck docs check-docs bench clean check-deploy check-template
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "dogcare needs Python 3.11"'
@@ -36,7 +36,7 @@ browser:
 	fi
 
 ## test: set up, then run the whole suite
-test: install browser check-deploy
+test: install browser check-deploy check-template
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint:
@@ -68,6 +68,19 @@ check-deploy: $(SAM)
 	$(SAM_ENV) $(SAM) validate --lint --template template.yaml --region us-east-1
 	$(SAM_ENV) $(SAM) build --build-in-source --template template.yaml --region us-east-1
 	$(PYTHON) deploy/check_build.py .aws-sam/build
+
+## check-template: checkov over template.yaml (skips justified in .checkov.yaml). checkov pins
+## its own boto3/botocore, so it lives in a virtualenv of its own, like SAM CLI;
+## tests/security/test_static_analysis.py runs it too.
+CHECKOV_VENV := .tools/checkov-venv
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+
+$(CHECKOV):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'checkov>=3.2,<4'
+
+check-template: $(CHECKOV)
+	$(CHECKOV) --config-file .checkov.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .dogcare .aws-sam
