@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from dogcare.repositories.ratelimits import ip_key, subject_key
 from dogcare.storage import keys as _keys
 from dogcare.storage.layout import LogicalTable
 
@@ -64,8 +63,8 @@ def _access(
 
 # Partition key patterns, from the key templates themselves (dogcare/storage/keys.py), so that a
 # changed template changes the roles' conditions (tests/deploy checks the template against them).
-_RATE_OF_CALLERS = _keys.rate_pk(subject_key(ANY))  # RATE#sub#*: the rate limiter, per token subject
-_RATE_OF_ADDRESSES = _keys.rate_pk(ip_key(ANY))  # RATE#ip#*: per source address (the public webhook)
+_RATE_OF_CALLERS = _keys.rate_pk(_keys.rate_subject(ANY))  # RATE#sub#*: the rate limiter, per token subject
+_RATE_OF_ADDRESSES = _keys.rate_pk(_keys.rate_address(ANY))  # RATE#ip#*: per source address (the public webhook)
 _OWNER = _keys.owner_pk(ANY)
 _EMAIL = _keys.email_pk(ANY)
 _DOG = _keys.dog_pk(ANY)

@@ -11,7 +11,8 @@ so a burst straddling a minute boundary meets the requests of the minute before 
 of a fresh allowance (a fixed window let 2x the limit through in a few seconds).
 
 Key spaces: a token's subject is counted under ``sub#{sub}`` and an anonymous caller (the
-webhook) under ``ip#{address}``; no subject can produce a key of the other kind.
+webhook) under ``ip#{address}`` (``keys.rate_subject``, ``keys.rate_address``); no subject can
+produce a key of the other kind.
 
 Once a caller is over its limit, this container notes until when the estimate stays over it
 and refuses the caller's requests from memory until then: an abusive caller costs no
@@ -45,14 +46,6 @@ MAX_NOTES = 10_000  # callers remembered per container (least recently used drop
 THROTTLE_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
 
 
-def subject_key(subject: str) -> str:
-    return f"sub#{subject}"
-
-
-def ip_key(address: str) -> str:
-    return f"ip#{address}"
-
-
 class RateLimiter:
     def __init__(self, store: Store, per_minute: int, clock: Callable[[], datetime] | None = None) -> None:
         self.store = store
@@ -66,10 +59,10 @@ class RateLimiter:
         store.share_connection()
 
     def hit_subject(self, subject: str, now: datetime | None = None) -> float:
-        return self.hit(subject_key(subject), now)
+        return self.hit(keys.rate_subject(subject), now)
 
     def hit_ip(self, address: str, now: datetime | None = None) -> float:
-        return self.hit(ip_key(address), now)
+        return self.hit(keys.rate_address(address), now)
 
     def hit(self, key: str, now: datetime | None = None) -> float:
         """Count one request of ``key``; raise ``RateLimited`` past the limit. Returns the

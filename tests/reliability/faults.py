@@ -67,13 +67,17 @@ class Faults:
     call: int = -1
     attempts: int = 1
     operations: list[str] = field(default_factory=list)  # every API call seen, in order
+    rate_limit: list[bool] = field(default_factory=list)  # whether each was the rate limiter's
     injected: list[str] = field(default_factory=list)  # the attempts that were answered with the fault
     _attempt: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def on_call(self, model: Any, **_: Any) -> None:
+    def on_call(self, model: Any, params: Any = None, **_: Any) -> None:
+        body = params.get("body", b"") if isinstance(params, dict) else b""
+        body = body.encode() if isinstance(body, str) else bytes(body or b"")
         with self._lock:
             self.operations.append(model.name)
+            self.rate_limit.append(b'"RATE#' in body)  # the per-caller counter, keyed RATE#...
             self._attempt = 0
 
     def on_send(self, request: Any, **_: Any) -> AWSResponse | None:

@@ -18,7 +18,9 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from dogcare.errors import RateLimited
-from dogcare.repositories.ratelimits import RateLimiter, ip_key, subject_key
+from dogcare.repositories.ratelimits import RateLimiter
+from dogcare.storage.keys import rate_address as ip_key
+from dogcare.storage.keys import rate_subject as subject_key
 from tests.integration.api.support import Api, assert_problem
 
 # Powertools warns when an invocation published no business metric (most requests do not).
