@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n 2
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 
-.PHONY: serve test install browser lint typecheck docs check-docs bench clean check-deploy web web-check deploy-web
+.PHONY: serve test install browser lint typecheck docs check-docs bench clean check-deploy check-template web web-check deploy-web
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "dogcare needs Python 3.11"'
@@ -54,7 +54,7 @@ web-check: $(WEB_STAMP)
 	cd web && npm run --silent check:types
 
 ## test: set up, then run the whole suite (web-check runs before web regenerates the types)
-test: install browser check-deploy web-check web
+test: install browser check-deploy check-template web-check web
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint:
@@ -106,6 +106,19 @@ deploy-web: web
 	DISTRIBUTION=$$($(PYTHON) deploy/web_config.py $(WEB_OUTPUTS) --get WebDistributionId) && \
 	aws cloudfront create-invalidation --distribution-id "$$DISTRIBUTION" --paths /app/index.html /app/config.json
 	@echo "web app: $$($(PYTHON) deploy/web_config.py $(WEB_OUTPUTS) --get WebUrl)"
+
+## check-template: checkov over template.yaml (skips justified in .checkov.yaml). checkov pins
+## its own boto3/botocore, so it lives in a virtualenv of its own, like SAM CLI;
+## tests/security/test_static_analysis.py runs it too.
+CHECKOV_VENV := .tools/checkov-venv
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+
+$(CHECKOV):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'checkov>=3.2,<4'
+
+check-template: $(CHECKOV)
+	$(CHECKOV) --config-file .checkov.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .dogcare .aws-sam web/node_modules web/dist

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -26,8 +26,25 @@ def _clean(value: str) -> str:
     zero-width spaces) are refused, because they hide or reorder what staff read."""
     value = unicodedata.normalize("NFC", value)
     for ch in value:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in "\n\t":
+        # Zl/Zp: U+2028 and U+2029 break lines in most viewers (and end a line in JavaScript).
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") and ch not in "\n\t":
             raise ValueError(f"contains a control or invisible character (U+{ord(ch):04X})")
+    return value
+
+
+# Times the API accepts, in UTC: wide enough for any real query, narrow enough that converting
+# an offset or adding a day or a time zone never leaves Python's datetime range (years 1-9999).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _in_range(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-23:59 is well-formed and has no UTC equivalent
+        raise ValueError("out of range: must be between 1900 and 9000 (UTC)") from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError("out of range: must be between 1900 and 9000 (UTC)")
     return value
 
 
@@ -56,6 +73,7 @@ DogId = Annotated[str, StringConstraints(pattern=r"^dog-[0-9a-f]{8}-[0-9a-f]{4}-
 BookingId = Annotated[
     str, StringConstraints(pattern=r"^booking-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ]
+Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
 Age = Annotated[int, Field(strict=True, ge=0, le=30)]
 
 
@@ -113,14 +131,14 @@ class UpdateDog(Command):
 class NewBooking(Command):
     dog_id: DogId
     service_type: ServiceType
-    start_time: AwareDatetime
-    end_time: AwareDatetime
+    start_time: Moment
+    end_time: Moment
     special_instructions: LongText | None = None
 
 
 class UpdateBooking(Command):
-    start_time: AwareDatetime | None = None
-    end_time: AwareDatetime | None = None
+    start_time: Moment | None = None
+    end_time: Moment | None = None
     special_instructions: LongText | None = None
 
 

@@ -56,7 +56,10 @@ class Dogcare:
     @cached_property
     def cursors(self) -> CursorCodec:
         secret = self.settings.cursor_secret
-        return CursorCodec(secret.encode() if secret else local_secret(self.settings.home))
+        if secret:
+            return CursorCodec(secret.encode())
+        home = self.settings.home
+        return CursorCodec(lambda: local_secret(home))  # read (or made) only when a list is paged
 
     # --- repositories ----------------------------------------------------------------
 

@@ -48,6 +48,17 @@ def authorize_request(headers: Mapping[str, str] | None, verifier: TokenVerifier
     return verifier.verify(bearer_token(headers))
 
 
+def token_expiry(headers: Mapping[str, str] | None) -> int | None:
+    """The ``exp`` of the bearer token in ``headers``, read only after ``authorize_request``
+    verified it (so the claims are the issuer's). Passed on in the context: API Gateway caches
+    this answer per token for up to 300 s, and the functions refuse a token past its ``exp``."""
+    import jwt
+
+    claims = jwt.decode(bearer_token(headers), options={"verify_signature": False})  # verified above
+    exp = claims.get("exp")
+    return int(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+
+
 def stage_resource(method_arn: str) -> str:
     """``arn:…:execute-api:{region}:{account}:{apiId}/{stage}/*/*`` from a ``methodArn``."""
     parts = method_arn.split(":", 5)
@@ -61,11 +72,13 @@ def stage_resource(method_arn: str) -> str:
     return f"arn:{partition}:execute-api:{region}:{account}:{api_id}/{stage}/*/*"
 
 
-def allow_policy(identity: Identity, resource: str) -> dict[str, Any]:
-    """The authorizer answer that lets ``identity`` invoke ``resource``."""
+def allow_policy(identity: Identity, resource: str, expires: int | None = None) -> dict[str, Any]:
+    """The authorizer answer that lets ``identity`` invoke ``resource`` (until ``expires``)."""
     context: dict[str, str] = {"sub": identity.subject, "groups": groups_to_context(identity.groups)}
     if identity.client_id:
         context["client_id"] = identity.client_id  # API Gateway refuses null context values
+    if expires is not None:
+        context["exp"] = str(expires)
     return {
         "principalId": identity.subject,
         "policyDocument": {
@@ -101,10 +114,11 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 
     verifier = build_verifier(get_settings())  # a configuration error fails closed (500)
     try:
-        identity = authorize_request(_request_headers(event), verifier)
+        headers = _request_headers(event)
+        identity = authorize_request(headers, verifier)
     except Unauthenticated as exc:
         _log().info("request denied", extra={"reason": exc.detail, "request_id": request_id})
         raise Exception(UNAUTHORIZED) from None
 
     _log().debug("request authenticated", extra={"sub": identity.subject, "request_id": request_id})
-    return allow_policy(identity, resource)
+    return allow_policy(identity, resource, token_expiry(headers))

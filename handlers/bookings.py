@@ -8,9 +8,8 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import AwareDatetime
 
-from dogcare.commands import NewBooking, UpdateBooking
+from dogcare.commands import Moment, NewBooking, UpdateBooking
 from dogcare.domain.ids import owner_id_for
 from handlers.common import runtime
 from handlers.common.http import Cursor, Limit, if_match, json_response, responses
@@ -38,8 +37,8 @@ def _owner() -> str:
 def list_bookings(
     limit: Limit = 20,
     cursor: Cursor = None,
-    start_from: Annotated[AwareDatetime | None, Query(alias="from", description="Start at or after")] = None,
-    start_to: Annotated[AwareDatetime | None, Query(alias="to", description="Start at or before")] = None,
+    start_from: Annotated[Moment | None, Query(alias="from", description="Start at or after")] = None,
+    start_to: Annotated[Moment | None, Query(alias="to", description="Start at or before")] = None,
     status: Annotated[Status | None, Query()] = None,
 ) -> Response[PageView[BookingView]]:
     page = runtime.dogcare().bookings.list(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from dogcare.storage import keys as _keys
 from dogcare.storage.layout import LogicalTable
 
 # Logical function name (as in template.yaml) -> handler module.
@@ -34,64 +35,150 @@ PUBLIC = frozenset({("POST", "/payments/webhook")})
 
 @dataclass(frozen=True)
 class TableAccess:
-    """What one function does to one logical table: IAM actions on the table, GSIs it queries."""
+    """What one function does to one logical table: IAM actions on the table, GSIs it queries,
+    and the partition keys it may name (``dynamodb:LeadingKeys`` patterns): ``keys`` for the
+    table's items, ``index_keys`` for the partitions of the indexes it queries."""
 
     actions: frozenset[str]
     query_indexes: frozenset[str] = frozenset()
+    keys: frozenset[str] = frozenset()
+    index_keys: frozenset[str] = frozenset()
 
 
-def _access(*actions: str, query: tuple[str, ...] = ()) -> TableAccess:
-    return TableAccess(frozenset(f"dynamodb:{a}" for a in actions), frozenset(query))
+class _Any(str):
+    """A wildcard standing for any value in a key template (``keys.owner_pk(ANY)`` is
+    ``OWNER#*``); it also stands for any day (``keys.calendar_pk(ANY)`` is ``DAY#*``)."""
 
+    def isoformat(self) -> str:
+        return "*"
+
+    def __format__(self, spec: str) -> str:  # a shard number formatted as ``{shard:02d}``
+        return "*"
+
+
+ANY = _Any("*")
+
+
+def _access(
+    *actions: str,
+    query: tuple[str, ...] = (),
+    keys: tuple[str, ...] = (),
+    index_keys: tuple[str, ...] = (),
+) -> TableAccess:
+    return TableAccess(
+        frozenset(f"dynamodb:{a}" for a in actions), frozenset(query), frozenset(keys), frozenset(index_keys)
+    )
+
+
+# Partition key patterns, from the key templates themselves (dogcare/storage/keys.py), so that a
+# changed template changes the roles' conditions (tests/deploy checks the template against them).
+_RATE_OF_CALLERS = _keys.rate_pk(_keys.rate_subject(ANY))  # RATE#sub#*: the rate limiter, per token subject
+_RATE_OF_ADDRESSES = _keys.rate_pk(_keys.rate_address(ANY))  # RATE#ip#*: per source address (the public webhook)
+_OWNER = _keys.owner_pk(ANY)
+_EMAIL = _keys.email_pk(ANY)
+_DOG = _keys.dog_pk(ANY)
+_BOOKING = _keys.booking_pk(ANY)
+_CAPACITY = _keys.capacity_pk(ANY, ANY)  # type: ignore[arg-type]
+_PAYMENT = _keys.payment_pk(ANY)
+_PROVIDER_EVENT = _keys.provider_event_pk(ANY)
+_DAY = _keys.calendar_pk(ANY)  # type: ignore[arg-type]
+_IDEMPOTENCY_OF_BOOKINGS = _keys.idempotency_pk("bookings", ANY)  # type: ignore[arg-type]  # every shard
+_IDEMPOTENCY_OF_PAYMENTS = _keys.idempotency_pk("payments", ANY)  # type: ignore[arg-type]
 
 # The DynamoDB access of each function, per logical table: exactly what its code does, so that
 # the template's policies can be checked against it (in the single layout every logical table is
 # the one table, and a function gets the union). A transaction needs the per-item actions
 # (PutItem, UpdateItem, DeleteItem, ConditionCheckItem) on every table it touches. Every API
-# function counts requests in the owners table (the rate limiter's UpdateItem).
+# function counts requests in the owners table (the rate limiter's UpdateItem on the current
+# minute, and a GetItem of the minute before).
 PERMISSIONS: dict[str, dict[LogicalTable, TableAccess]] = {
     # register, profile, update (owner + unique-email guard moved in one transaction)
     "OwnersFunction": {
-        "owners": _access("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+        "owners": _access("GetItem", "PutItem", "UpdateItem", "DeleteItem", keys=(_OWNER, _EMAIL, _RATE_OF_CALLERS)),
     },
     # the owner must exist (a condition check on the owners table); dog + schedule items
     "DogsFunction": {
-        "owners": _access("UpdateItem", "ConditionCheckItem"),
-        "dogs": _access("GetItem", "PutItem", "DeleteItem", query=("gsi1",)),
+        "owners": _access("GetItem", "UpdateItem", "ConditionCheckItem", keys=(_OWNER, _RATE_OF_CALLERS)),
+        "dogs": _access("GetItem", "PutItem", "DeleteItem", query=("gsi1",), keys=(_DOG,), index_keys=(_OWNER,)),
     },
     # dog, schedule and capacity setting in one BatchGetItem; the booking transaction (booking,
-    # roster days, counters) updates the dog's schedule; Idempotency-Key records live here too.
-    # Cancelling a booking with a payment settles it (cancels the intent or refunds, through
-    # the payment service): the payment record is read and rewritten.
+    # roster days, counters, the owner's pending-bookings counter) updates the dog's schedule;
+    # Idempotency-Key records live here too. Cancelling a booking with a payment settles it
+    # (cancels the intent or refunds, through the payment service): the payment record is read
+    # and rewritten.
     "BookingsFunction": {
-        "owners": _access("UpdateItem"),
-        "dogs": _access("BatchGetItem", "UpdateItem"),
-        "bookings": _access("BatchGetItem", "GetItem", "PutItem", "UpdateItem", "DeleteItem", query=("gsi1",)),
-        "payments": _access("GetItem", "PutItem"),
+        "owners": _access("GetItem", "UpdateItem", keys=(_RATE_OF_CALLERS,)),
+        "dogs": _access("BatchGetItem", "UpdateItem", keys=(_DOG,)),
+        "bookings": _access(
+            "BatchGetItem",
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            query=("gsi1",),
+            keys=(_BOOKING, _CAPACITY, _keys.CAPACITY_CONFIG_PK, _OWNER, _IDEMPOTENCY_OF_BOOKINGS),
+            index_keys=(_OWNER,),
+        ),
+        "payments": _access("GetItem", "PutItem", keys=(_PAYMENT,)),
     },
     # payment records, provider-event markers and Idempotency-Key records; linking a payment to
     # its booking, and confirming the booking when the money arrives (booking, roster days,
     # pending counter: all updates); money for an expired hold takes its places again (dog and
     # schedule read in one BatchGetItem, roster days put, the schedule and counters updated)
     "PaymentsFunction": {
-        "owners": _access("UpdateItem"),
-        "dogs": _access("BatchGetItem", "UpdateItem"),
-        "bookings": _access("BatchGetItem", "GetItem", "PutItem", "UpdateItem"),
-        "payments": _access("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+        "owners": _access("GetItem", "UpdateItem", keys=(_RATE_OF_CALLERS, _RATE_OF_ADDRESSES)),
+        "dogs": _access("BatchGetItem", "UpdateItem", keys=(_DOG,)),
+        "bookings": _access(
+            "BatchGetItem",
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+            keys=(_BOOKING, _OWNER, _CAPACITY, _keys.CAPACITY_CONFIG_PK),
+        ),
+        "payments": _access(
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            keys=(_PAYMENT, _PROVIDER_EVENT, _IDEMPOTENCY_OF_PAYMENTS),
+        ),
     },
     # expiring unpaid holds: the hold index (gsi3) read, each booking re-read, then one
-    # transaction per hold (booking, roster days deleted, counters, the dog's schedule)
+    # transaction per hold (booking, roster days deleted, counters, the pending counter, the
+    # dog's schedule)
     "SweeperFunction": {
-        "dogs": _access("UpdateItem"),
-        "bookings": _access("GetItem", "UpdateItem", "DeleteItem", query=("gsi3",)),
+        "dogs": _access("UpdateItem", keys=(_DOG,)),
+        "bookings": _access(
+            "GetItem",
+            "UpdateItem",
+            "DeleteItem",
+            query=("gsi3",),
+            keys=(_BOOKING, _CAPACITY, _OWNER),
+            index_keys=(_keys.holds_pk(ANY),),  # type: ignore[arg-type]
+        ),
     },
     # roster (calendar index), owner directory, capacity settings, check-in/check-out
     # (booking, roster days and, on check-out, the dog's schedule); the care card reads the
     # booking, then its dog and owner in one BatchGetItem
     "AdminFunction": {
-        "owners": _access("BatchGetItem", "UpdateItem", query=("gsi3",)),
-        "dogs": _access("BatchGetItem", "UpdateItem"),
-        "bookings": _access("GetItem", "PutItem", "UpdateItem", "Query", query=("gsi3",)),
+        "owners": _access(
+            "BatchGetItem",
+            "GetItem",
+            "UpdateItem",
+            query=("gsi3",),
+            keys=(_RATE_OF_CALLERS, _OWNER),
+            index_keys=(_keys.owner_directory_shard_pk(ANY),),  # type: ignore[arg-type]
+        ),
+        "dogs": _access("BatchGetItem", "UpdateItem", keys=(_DOG,)),
+        "bookings": _access(
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+            "Query",
+            query=("gsi3",),
+            keys=(_BOOKING, _keys.CAPACITY_CONFIG_PK),
+            index_keys=(_DAY,),
+        ),
     },
 }
 # Secrets a function reads at run time (logical ids of the template's secrets): the Stripe keys

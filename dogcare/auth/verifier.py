@@ -10,7 +10,7 @@
   (``jku``, ``x5u``, ``jwk``, ``x5c``, ``crit``, ``b64``);
 * the RSA signature verifies with that key;
 * ``exp`` is in the future and ``iat`` (and ``nbf`` when present) are not, within
-  ``leeway`` seconds;
+  ``leeway`` seconds, each a JSON number (RFC 7519 NumericDate, not a numeric string);
 * ``iss`` is the configured issuer, ``token_use`` the configured one, and the audience
   matches: ``aud`` when the token has one (Cognito ID tokens), otherwise ``client_id``
   (Cognito access tokens);
@@ -22,6 +22,7 @@ echoes nothing from the token and nothing of the configuration.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import threading
@@ -45,6 +46,8 @@ ACCESS_TOKEN = "access"  # noqa: S105 - a token_use value, not a secret
 TOKEN_USES = frozenset({ACCESS_TOKEN, "id"})
 FORBIDDEN_HEADERS = frozenset({"jku", "x5u", "jwk", "x5c", "crit", "b64"})
 GROUPS_CLAIM = "cognito:groups"
+NUMERIC_DATES = ("exp", "iat", "nbf")
+MAX_NUMERIC_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _SUBJECT = re.compile(r"[!-~]{1,256}")  # printable ASCII, no spaces
@@ -58,6 +61,16 @@ EXPIRED = "token expired"
 NOT_YET_VALID = "token not yet valid"
 INVALID = "invalid token"
 KEYS_UNAVAILABLE = "token could not be verified"
+
+
+def _is_numeric_date(value: Any) -> bool:
+    """RFC 7519 NumericDate: a JSON number. PyJWT would also take ``"9999999999"`` (a string)
+    and ``true``; a token with either is not one this issuer made."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    # Within years 1970..9999: no genuine token dates outside, and huge integers would not even
+    # convert to a float (OverflowError).
+    return 0 <= value <= MAX_NUMERIC_DATE and (isinstance(value, int) or math.isfinite(value))
 
 
 def bearer_token(headers: Mapping[str, str] | None) -> str:
@@ -159,8 +172,10 @@ class TokenVerifier:
             raise Unauthenticated(EXPIRED) from None
         except jwt.ImmatureSignatureError:
             raise Unauthenticated(NOT_YET_VALID) from None
-        except (jwt.PyJWTError, ValueError, TypeError, RecursionError):
+        except (jwt.PyJWTError, ValueError, TypeError, RecursionError, OverflowError):
             raise Unauthenticated(INVALID) from None
+        if not all(_is_numeric_date(claims[name]) for name in NUMERIC_DATES if name in claims):
+            raise Unauthenticated(INVALID)
 
         return self._identity(claims)
 

@@ -13,12 +13,14 @@ import base64
 import importlib.util
 import json
 import queue
+import re
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,27 @@ class GatewayResponse:
 def _problem(status: int, kind: str, title: str, detail: str, headers: dict[str, str] | None = None) -> GatewayResponse:
     body = json.dumps({"type": f"/problems/{kind}", "title": title, "status": status, "detail": detail}).encode()
     return GatewayResponse(status, {"Content-Type": "application/problem+json", **(headers or {})}, body)
+
+
+_DIGITS = re.compile(r"[0-9]{1,12}")
+
+
+def _refuse_framing(headers: Message) -> GatewayResponse | None:
+    """What API Gateway refuses before any function runs: a body length that is not one plain
+    non-negative number (``abc``, ``-1``, two different values), a chunked or otherwise encoded
+    body (this server reads only ``Content-Length`` bodies), a body over the payload limit, and
+    more than one ``Authorization`` header (which one would be the caller? the Lambda
+    authorizer refuses them too)."""
+    lengths = headers.get_all("Content-Length") or []
+    if len({value.strip() for value in lengths}) > 1 or not all(_DIGITS.fullmatch(v.strip()) for v in lengths):
+        return _problem(400, "bad-request", "Bad request", "Content-Length must be one non-negative number")
+    if headers.get_all("Transfer-Encoding"):
+        return _problem(400, "bad-request", "Bad request", "send the body with a Content-Length, not chunked")
+    if lengths and int(lengths[0]) > MAX_REQUEST_BYTES:
+        return _problem(413, "too-large", "Body too large", "the request is too large")
+    if len(headers.get_all("Authorization") or []) > 1:
+        return _problem(400, "bad-request", "Bad request", "send at most one Authorization header")
+    return None
 
 
 class FunctionPool:
@@ -132,12 +155,15 @@ class LocalGateway:
     def authorize(self, headers: dict[str, str]) -> dict[str, str]:
         """Run the authorizer's shared code path; returns the context API Gateway would pass."""
         from dogcare.auth.verifier import build_verifier
-        from handlers.authorizer import authorize_request
+        from handlers.authorizer import authorize_request, token_expiry
 
         caller = authorize_request(headers, build_verifier(get_settings()))
         context = {"principalId": caller.subject, "sub": caller.subject, "groups": groups_to_context(caller.groups)}
         if caller.client_id:
             context["client_id"] = caller.client_id
+        expires = token_expiry(headers)
+        if expires is not None:
+            context["exp"] = str(expires)
         return context
 
     def event(
@@ -202,9 +228,9 @@ class LocalGateway:
             return provider
         method = method.upper()
         path = urlsplit(raw_path).path
-        found = match("GET" if method in ("OPTIONS", "HEAD") else method, path)
-        if found is None and method == "OPTIONS":
-            found = next(((r, {}) for r in routes() if r.pattern.match(path)), None)
+        if method == "OPTIONS":
+            return self.preflight(path)
+        found = match("GET" if method == "HEAD" else method, path)
         if found is None:
             allowed = sorted({r.method for r in routes() if r.pattern.match(path)})
             if allowed:
@@ -217,10 +243,8 @@ class LocalGateway:
                 )
             return _problem(404, "no-route", "Not found", "no such resource")
         route, params = found
-        if method == "OPTIONS" and route.pattern.match(path):
-            params = route.pattern.match(path).groupdict()  # type: ignore[union-attr]
         authorizer = None
-        if not route.public and method != "OPTIONS":
+        if not route.public:
             try:
                 authorizer = self.authorize(headers)
             except DogcareError:
@@ -236,6 +260,23 @@ class LocalGateway:
         event = self.event(event_method, raw_path, headers, body, source_ip, route.path, params, authorizer)
         result = self.pools[route.function].invoke(event, LambdaContext(function_name=route.function))
         return self._response(result)
+
+    @staticmethod
+    def preflight(path: str) -> GatewayResponse:
+        """A CORS preflight, answered here as API Gateway's mock integration answers it in AWS
+        (the template's ``Cors``): the same headers, no function invoked, no token asked for."""
+        from handlers.common.resolver import preflight_headers
+        from handlers.registry import routes
+
+        served = [r for r in routes() if r.pattern.match(path)]
+        if not served:
+            return _problem(404, "no-route", "Not found", "no such resource")
+        # API Gateway picks a static resource over a parameterised one (/bookings/quote over
+        # /bookings/{id}); the preflight lists the methods of the resource it picked.
+        resource = min(served, key=lambda r: "{" in r.path).path
+        methods = {r.method for r in served if r.path == resource}
+        headers = {"Content-Type": "application/json", **preflight_headers(methods)}
+        return GatewayResponse(200, headers, b"{}\n")
 
     @staticmethod
     def _response(result: dict[str, Any]) -> GatewayResponse:
@@ -270,11 +311,13 @@ class LocalGateway:
                 pass
 
             def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > MAX_REQUEST_BYTES:
-                    response = _problem(413, "too-large", "Body too large", "the request is too large")
+                refused = _refuse_framing(self.headers)
+                if refused is not None:
+                    # The body's extent is unknown: nothing more can be read from this connection.
+                    response = refused
                     self.close_connection = True
                 else:
+                    length = int(self.headers.get("Content-Length") or 0)
                     body = self.rfile.read(length) if length else b""
                     headers = dict(self.headers.items())
                     response = gateway.static(self.path) or gateway.invoke(
@@ -285,6 +328,8 @@ class LocalGateway:
                     if key.lower() not in ("content-length", "connection", "transfer-encoding"):
                         self.send_header(key, value)
                 self.send_header("Content-Length", str(len(response.body)))
+                if self.close_connection:
+                    self.send_header("Connection", "close")  # tells the client not to reuse it
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(response.body)

@@ -103,6 +103,8 @@ def verify_signature(
         raise InvalidWebhook("bad webhook signature: no signature matches the payload")
     if timestamp < now - tolerance:
         raise InvalidWebhook(f"bad webhook signature: timestamp {timestamp} is older than {tolerance} s")
+    if timestamp > now + tolerance:  # a signed event from the future would stay replayable until then
+        raise InvalidWebhook(f"bad webhook signature: timestamp {timestamp} is more than {tolerance} s ahead")
 
 
 @dataclass
@@ -240,6 +242,8 @@ class InMemoryPaymentGateway:
         verify_signature(payload, signature_header, self.webhook_secret, now=self._clock())
         try:
             document = json.loads(payload)
+        except RecursionError:
+            raise InvalidWebhook("webhook body is nested too deeply") from None
         except (ValueError, TypeError):
             raise InvalidWebhook("webhook body is not a JSON event") from None
         return event_from_json(document)

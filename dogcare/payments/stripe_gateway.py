@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -41,6 +42,8 @@ STRIPE_API_VERSION = "2026-10-28.endive"
 
 _SECRET_PATTERN = re.compile(r"\b(?:sk|rk|pk)_(?:test|live)_[0-9A-Za-z*]+|\bwhsec_[0-9A-Za-z*]+")
 _TRANSIENT_STATUSES = frozenset({409, 429})
+WEBHOOK_TOLERANCE = 300  # seconds a signed event may be old (Stripe's default) -- or early
+MAX_WEBHOOK_DEPTH = 64  # Stripe's events nest about ten levels deep
 
 T = TypeVar("T")
 
@@ -177,12 +180,21 @@ class StripeGateway:
         import stripe
 
         try:
-            stripe.Webhook.construct_event(payload, signature_header, self._webhook_secret)
-            document = json.loads(payload)
+            text = payload.decode("utf-8")  # Stripe signs UTF-8 JSON; anything else is not an event
+            stripe.WebhookSignature.verify_header(text, signature_header, self._webhook_secret, WEBHOOK_TOLERANCE)
+        except UnicodeDecodeError:
+            raise InvalidWebhook("webhook body is not a JSON event") from None
         except stripe.SignatureVerificationError as exc:
             raise InvalidWebhook(f"bad webhook signature: {redact(exc.user_message or '')}") from None
-        except (ValueError, TypeError, AttributeError, KeyError):
+        _check_not_in_future(signature_header)
+        try:
+            document = json.loads(text)
+        except RecursionError:  # signed, but nested deeper than the parser goes
+            raise InvalidWebhook("webhook body is nested too deeply") from None
+        except (ValueError, TypeError):
             raise InvalidWebhook("webhook body is not a JSON event") from None
+        if _depth_exceeds(document, MAX_WEBHOOK_DEPTH):
+            raise InvalidWebhook("webhook body is nested too deeply")
         return event_from_json(document)
 
     # --- helpers --------------------------------------------------------------------
@@ -194,6 +206,34 @@ class StripeGateway:
             return request()
         except stripe.StripeError as exc:
             raise translate_stripe_error(exc, operation) from exc
+
+
+def _check_not_in_future(signature_header: str, now: float | None = None) -> None:
+    """Stripe's SDK refuses a timestamp older than the tolerance but accepts any in the future,
+    so a signed event captured with a clock skewed (or set) days ahead would stay replayable
+    until then. The header was just verified, so its ``t`` is well-formed."""
+    for item in signature_header.split(","):
+        name, _, value = item.strip().partition("=")
+        if name == "t":
+            try:
+                timestamp = int(value)
+            except ValueError:
+                raise InvalidWebhook("bad webhook signature: unreadable timestamp") from None
+            if timestamp > (time.time() if now is None else now) + WEBHOOK_TOLERANCE:
+                raise InvalidWebhook(f"bad webhook signature: timestamp is more than {WEBHOOK_TOLERANCE} s ahead")
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Iteratively, so that the check itself cannot run out of stack."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _intent_result(intent: Any) -> IntentResult:

@@ -46,6 +46,25 @@ class Repository:
         except (DoesNotExist, ValueError) as exc:  # ValueError: another entity type under that key
             raise NotFound(f"{pattern.entity.replace('_', ' ')} not found") from exc
 
+    def _get_owned(self, pattern: AccessPattern, model: type[Model], owner_id: str, **params: Any) -> Any:
+        """One strongly consistent GetItem of an item that must belong to ``owner_id``.
+
+        The owner is compared on the raw item, before it is deserialised: another owner's item
+        costs exactly what an unknown id costs (the same one request, no model built), so the two
+        ``NotFound`` answers cannot be told apart by their timing either.
+        """
+        hash_key, range_key = model._serialize_keys(pattern.hash_value(**params), pattern.range_values(**params)[0])
+        with storage_errors():
+            raw = model._get_connection().get_item(hash_key, range_key=range_key, consistent_read=True)
+        item = (raw or {}).get("Item") or {}
+        owner = item.get(model.owner_id.attr_name, {}).get("S")  # type: ignore[attr-defined]
+        if owner != owner_id:
+            raise NotFound(f"{pattern.entity.replace('_', ' ')} not found")  # absent, or not theirs
+        try:
+            return model.from_raw_data(item)
+        except ValueError as exc:  # another entity type under that key
+            raise NotFound(f"{pattern.entity.replace('_', ' ')} not found") from exc
+
     def _query(
         self,
         pattern: AccessPattern,

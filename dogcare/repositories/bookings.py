@@ -27,7 +27,6 @@ from dogcare.errors import (
     ConcurrentUpdate,
     InvalidTransition,
     LimitReached,
-    NotFound,
     VersionMismatch,
 )
 from dogcare.repositories.base import Page, Repository
@@ -100,10 +99,8 @@ class BookingRepository(Repository):
         return to_booking(self._get(GET_BOOKING, self.models.Booking, booking_id=booking_id))
 
     def get_for_owner(self, owner_id: str, booking_id: str) -> Booking:
-        booking = self.get(booking_id)
-        if booking.owner_id != owner_id:
-            raise NotFound("booking not found")  # never reveal another owner's booking exists
-        return booking
+        # never reveal another owner's booking exists (see Repository._get_owned)
+        return to_booking(self._get_owned(GET_BOOKING, self.models.Booking, owner_id, booking_id=booking_id))
 
     def list_for_owner(
         self,

@@ -9,7 +9,7 @@ from typing import Any
 from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Dog, Vaccination
 from dogcare.domain.vaccinations import vaccination_status
-from dogcare.errors import Conflict, NotFound, ResourceInUse, VersionMismatch
+from dogcare.errors import Conflict, ResourceInUse, VersionMismatch
 from dogcare.repositories.base import Page, Repository
 from dogcare.storage import keys
 from dogcare.storage.entities import VaccinationMap
@@ -93,10 +93,8 @@ class DogRepository(Repository):
         return self.to_dog(item)  # the version was set to 1 by the write
 
     def get(self, owner_id: str, dog_id: str) -> Dog:
-        item = self._get(GET_DOG, self.models.Dog, dog_id=dog_id)
-        if item.owner_id != owner_id:
-            raise NotFound("dog not found")  # never reveal another owner's dog exists
-        return self.to_dog(item)
+        # never reveal another owner's dog exists (see Repository._get_owned)
+        return self.to_dog(self._get_owned(GET_DOG, self.models.Dog, owner_id, dog_id=dog_id))
 
     def update(self, current: Dog, changed: Dog, expected_version: int | None = None) -> Dog:
         if expected_version is not None and expected_version != current.version:

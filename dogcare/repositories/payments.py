@@ -11,7 +11,7 @@ from pynamodb.expressions.update import Action
 from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Booking, Payment
 from dogcare.domain.money import Money
-from dogcare.errors import CapacityFull, ConcurrentUpdate, InvalidTransition, NotFound
+from dogcare.errors import CapacityFull, ConcurrentUpdate, InvalidTransition
 from dogcare.repositories.base import Page, Repository
 from dogcare.storage import keys
 from dogcare.storage.entities import MoneyMap
@@ -76,10 +76,7 @@ class PaymentRepository(Repository):
         return to_payment(self._get(GET_PAYMENT, self.models.Payment, payment_id=payment_id))
 
     def get_for_owner(self, owner_id: str, payment_id: str) -> Payment:
-        payment = self.get(payment_id)
-        if payment.owner_id != owner_id:
-            raise NotFound("payment not found")
-        return payment
+        return to_payment(self._get_owned(GET_PAYMENT, self.models.Payment, owner_id, payment_id=payment_id))
 
     def list_for_owner(self, owner_id: str, limit: int, cursor: str | None) -> Page[Payment]:
         items, next_cursor = self._query(

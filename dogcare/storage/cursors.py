@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +37,25 @@ def binding(pattern: str, scope: str, params: Mapping[str, Any]) -> str:
 
 
 class CursorCodec:
-    def __init__(self, secret: bytes) -> None:
+    """``secret`` may be a callable, read on the first cursor made or checked: a function that
+    never pages (and so holds no key in its environment) never needs one."""
+
+    def __init__(self, secret: bytes | Callable[[], bytes]) -> None:
+        self._source = secret
+        self._secret: bytes | None = None
+        if isinstance(secret, bytes):
+            self._secret = self._checked(secret)
+
+    @staticmethod
+    def _checked(secret: bytes) -> bytes:
         if len(secret) < 16:
             raise ValueError("the cursor secret must be at least 16 bytes")
-        self._secret = secret
+        return secret
 
     def _mac(self, body: bytes) -> bytes:
+        if self._secret is None:
+            source = self._source
+            self._secret = self._checked(source() if callable(source) else source)
         return hmac.new(self._secret, body, hashlib.sha256).digest()[:16]
 
     def encode(self, last_key: Mapping[str, Any], bound_to: str) -> str:

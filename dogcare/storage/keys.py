@@ -133,6 +133,16 @@ def rate_pk(subject: str) -> str:
     return f"RATE#{subject}"
 
 
+# The rate limiter's callers, in key spaces of their own: a token's subject can never produce
+# the key of a source address (a subject "ip:1.2.3.4" is "sub#ip:1.2.3.4").
+def rate_subject(subject: str) -> str:
+    return f"sub#{subject}"
+
+
+def rate_address(address: str) -> str:
+    return f"ip#{address}"
+
+
 def rate_sk(window_start: int) -> str:
     return f"WINDOW#{window_start}"
 

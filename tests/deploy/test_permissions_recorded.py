@@ -5,15 +5,20 @@ Every route of every function runs through its ``lambda_handler`` on moto with f
 every path that reaches a different action included (idempotent replays and failures,
 rescheduling, paying, the Stripe webhook and its redelivery, cancelling a paid booking, which
 refunds it, check-in and check-out), with the in-memory payment gateway in place of Stripe.
-Each DynamoDB request is recorded as the IAM actions it needs on the table or index it names.
-Too few declared actions would be an AccessDenied in AWS; too many, a role wider than the code.
+Each DynamoDB request is recorded as the IAM actions it needs on the table or index it names,
+and as the partition keys it names (what ``dynamodb:LeadingKeys`` conditions match). Too few
+declared actions or key patterns would be an AccessDenied in AWS; too many, a role wider than
+the code.
 """
 
 from __future__ import annotations
 
 import contextvars
+import fnmatch
+import re
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,12 +57,56 @@ def needed(operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str | 
         yield params["TableName"], params.get("IndexName"), f"dynamodb:{operation}"
 
 
+def _pk(item: dict[str, Any]) -> str:
+    return str(item["pk"]["S"])
+
+
+def _query_partition(params: dict[str, Any]) -> str:
+    """The partition key value of a Query: the value compared with ``=`` first in its key
+    condition (PynamoDB writes the hash key condition first)."""
+    match = re.search(r"(#\w+) = (:\w+)", params["KeyConditionExpression"])
+    assert match, params["KeyConditionExpression"]
+    return str(params["ExpressionAttributeValues"][match.group(2)]["S"])
+
+
+def partition_keys(operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str | None, str]]:
+    """(table, index, partition key value) of every item or partition one request names: what
+    ``dynamodb:LeadingKeys`` is evaluated against."""
+    if operation == "TransactWriteItems":
+        for item in params["TransactItems"]:
+            ((_, request),) = item.items()
+            yield request["TableName"], None, _pk(request.get("Key") or request["Item"])
+    elif operation == "TransactGetItems":
+        for item in params["TransactItems"]:
+            yield item["Get"]["TableName"], None, _pk(item["Get"]["Key"])
+    elif operation == "BatchGetItem":
+        for table, request in params["RequestItems"].items():
+            for key in request["Keys"]:
+                yield table, None, _pk(key)
+    elif operation == "BatchWriteItem":
+        for table, requests in params["RequestItems"].items():
+            for request in requests:
+                ((kind, body),) = request.items()
+                yield table, None, _pk(body["Key"] if kind == "DeleteRequest" else body["Item"])
+    elif operation == "Query":
+        yield params["TableName"], params.get("IndexName"), _query_partition(params)
+    else:
+        yield params["TableName"], None, _pk(params.get("Key") or params["Item"])
+
+
+@dataclass
+class Recording:
+    grants: dict[str, Grants]
+    keys: dict[str, dict[tuple[str, str | None], set[str]]]  # function -> (table, index) -> keys
+
+
 @pytest.fixture
-def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Grants]:
+def recorded(monkeypatch: pytest.MonkeyPatch) -> Recording:
     """Function -> what its requests needed, recorded from every botocore DynamoDB call."""
     from botocore.client import BaseClient
 
     calls: dict[str, Grants] = defaultdict(lambda: defaultdict(set))
+    keys: dict[str, dict[tuple[str, str | None], set[str]]] = defaultdict(lambda: defaultdict(set))
     original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def recording(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
@@ -65,13 +114,20 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Grants]:
         if function is not None and self.meta.service_model.service_name == "dynamodb":
             for table, index, action in needed(operation, params):
                 calls[function][(table, index)].add(action)
+            for table, index, key in partition_keys(operation, params):
+                keys[function][(table, index)].add(key)
         return original(self, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
-    return calls
+    return Recording(calls, keys)
 
 
 def call(function: str, event: dict[str, Any], status: int) -> Any:
+    from handlers.common import runtime
+
+    # Each function runs in containers of its own: none shares another's rate-limit notes (a
+    # container reads the caller's previous minute once, then remembers it).
+    runtime.rate_limiter.cache_clear()
     token = _function.set(function)
     try:
         response = invoke(function, event)
@@ -108,6 +164,18 @@ def declared(function: str) -> Grants:
     return {key: value for key, value in grants.items() if value}
 
 
+def declared_keys(function: str) -> dict[tuple[str, str | None], set[str]]:
+    """(table, index) -> the ``dynamodb:LeadingKeys`` patterns the registry declares for it."""
+    layout = TableLayout("four", PREFIX)
+    patterns: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    for logical, access in PERMISSIONS[function].items():
+        table = layout.table_name(logical)
+        patterns[(table, None)] |= set(access.keys)
+        for index in access.query_indexes:
+            patterns[(table, index)] |= set(access.index_keys)
+    return dict(patterns)
+
+
 def _day(days: int, hour: int) -> str:
     moment = datetime.now(UTC).replace(hour=hour, minute=0, second=0, microsecond=0) + timedelta(days=days)
     return moment.isoformat().replace("+00:00", "Z")
@@ -116,7 +184,7 @@ def _day(days: int, hour: int) -> str:
 VACCINATIONS = [{"name": n, "expires_on": "2099-01-01"} for n in ("rabies", "dhpp", "bordetella")]
 
 
-def test_the_handlers_need_exactly_the_declared_permissions(lambda_env: Any, recorded: dict[str, Grants]) -> None:
+def test_the_handlers_need_exactly_the_declared_permissions(lambda_env: Any, recorded: Recording) -> None:
     alice, staff = Caller("alice-sub"), Caller("staff-sub", "admin")
 
     # owners: register (owner + email guard), read, change the email (guard moved)
@@ -344,7 +412,17 @@ def test_the_handlers_need_exactly_the_declared_permissions(lambda_env: Any, rec
     )
 
     for function in [*FUNCTIONS, *SCHEDULED_FUNCTIONS]:
-        assert dict(recorded[function].items()) == declared(function), function
+        assert dict(recorded.grants[function].items()) == declared(function), function
+    for function in [*FUNCTIONS, *SCHEDULED_FUNCTIONS]:
+        allowed = declared_keys(function)
+        for where, named in recorded.keys[function].items():
+            outside = {k for k in named if not any(fnmatch.fnmatchcase(k, p) for p in allowed.get(where, ()))}
+            assert not outside, f"{function} named partition keys its role does not allow on {where}: {outside}"
+        # and every declared pattern is used: a pattern nothing needs would widen the role
+        for where, patterns in allowed.items():
+            used = recorded.keys[function].get(where, set())
+            unused = {p for p in patterns if not any(fnmatch.fnmatchcase(k, p) for k in used)}
+            assert not unused, f"{function} declares key patterns no request used on {where}: {unused}"
 
 
 def deliver(gateway: InMemoryPaymentGateway, intent: str, times: int = 1) -> None:

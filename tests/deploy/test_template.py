@@ -121,31 +121,43 @@ def test_only_the_public_routes_skip_the_authorizer(template: dict[str, Any]) ->
     assert public == {(r.method, r.path) for r in routes() if r.public}
 
 
-def test_every_path_s_preflight_goes_unauthenticated_to_its_function(template: dict[str, Any]) -> None:
-    # The functions answer CORS themselves (for every configured origin); a gateway-made
-    # preflight could name only one origin and would not match what they answer.
-    assert "Cors" not in template["Resources"]["DogcareApi"]["Properties"]
-    expected = {("OPTIONS", r.path, r.function, True) for r in routes()}
-    assert template_routes(template, "OPTIONS") == expected
+def test_preflights_are_answered_by_the_gateway_as_dogcare_serve_answers_them(template: dict[str, Any]) -> None:
+    """API Gateway answers every path's OPTIONS with a mock integration (the API's ``Cors``): no
+    function event serves OPTIONS, so a preflight costs no invocation. Its headers are the ones
+    the local gateway sends (``preflight_headers``), for the first origin the functions allow: the
+    web app's CloudFront origin, whatever the stage lists besides it."""
+    from handlers.common.resolver import ALLOWED_HEADERS, PREFLIGHT_MAX_AGE
+
+    assert template_routes(template, "OPTIONS") == set(), "a preflight would invoke a function"
+    api = template["Resources"]["DogcareApi"]["Properties"]
+    assert api["Auth"]["AddDefaultAuthorizerToCorsPreflight"] is False  # browsers send no token
+    for origins in ("https://app.example.com", "https://app.example.com,https://staff.example.com"):
+        ev = deployed(template, CorsAllowedOrigins=origins)
+        cors = ev.value(api["Cors"])
+        # No AllowMethods: SAM lists each path's own methods (and OPTIONS), as the local gateway.
+        assert set(cors) == {"AllowHeaders", "AllowOrigin", "MaxAge", "AllowCredentials"}
+        assert cors["AllowHeaders"] == "'" + ",".join(ALLOWED_HEADERS) + "'"
+        assert cors["AllowOrigin"] == "'https://getatt:WebDistribution.DomainName'"
+        assert cors["MaxAge"] == f"'{PREFLIGHT_MAX_AGE}'"
+        assert cors["AllowCredentials"] is False
 
 
-def test_the_functions_answer_their_preflights(lambda_env: Any) -> None:
-    from tests.deploy.conftest import api_event, invoke
+def test_the_local_gateway_answers_preflights_without_a_function(lambda_env: Any) -> None:
+    from dogcare.local.gateway import LocalGateway
+    from handlers.common.resolver import preflight_headers
 
-    origin = "https://staff.example.com"  # the second configured origin: each is answered for itself
-    for route in routes():
-        headers = {
-            "Origin": origin,
-            "Access-Control-Request-Method": route.method,
-            "Access-Control-Request-Headers": "authorization,content-type",
-        }
-        response = invoke(route.function, api_event("OPTIONS", route.path, headers=headers))
-        assert response["statusCode"] in (200, 204), (route.path, response)
-        answered = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-        for key, values in (response.get("multiValueHeaders") or {}).items():
-            answered.setdefault(key.lower(), ",".join(values))
-        assert answered.get("access-control-allow-origin") == origin, (route.path, answered)
-        assert route.method in answered.get("access-control-allow-methods", ""), (route.path, answered)
+    gateway = LocalGateway(containers_per_function=1)
+    for path in sorted({r.path for r in routes()}):
+        concrete = re.sub(r"\{\w+\}", "x-1", path)
+        answer = gateway.invoke("OPTIONS", concrete, {"Origin": "https://staff.example.com"})
+        assert answer.status == 200, (path, answer.body)
+        methods = {r.method for r in routes() if r.path == path}
+        expected = preflight_headers(methods)
+        assert {k: v for k, v in answer.headers.items() if k.startswith("Access-Control-")} == expected, path
+        assert expected["Access-Control-Allow-Origin"] == "https://app.example.com"  # the first
+        assert set(expected["Access-Control-Allow-Methods"].split(",")) == methods | {"OPTIONS"}
+    assert all(pool._made == 0 for pool in gateway.pools.values()), "a preflight started a function"
+    assert gateway.invoke("OPTIONS", "/no/such/path", {}).status == 404
 
 
 # --- tables --------------------------------------------------------------------------------------
@@ -202,6 +214,41 @@ def test_tables_are_recoverable_and_protected_in_prod(template: dict[str, Any], 
             assert p["DeletionProtectionEnabled"] is (stage == "prod"), name
 
 
+@pytest.mark.parametrize("stage", ["dev", "staging", "prod"])
+def test_prod_tables_outlive_their_stack(template: dict[str, Any], stage: str) -> None:
+    """Deleting (or replacing) the prod stack keeps its data; other stages clean up after
+    themselves. The stage-dependent DeletionPolicy needs the LanguageExtensions transform."""
+    assert "AWS::LanguageExtensions" in template["Transform"]
+    assert template["Transform"].index("AWS::LanguageExtensions") < template["Transform"].index(
+        "AWS::Serverless-2016-10-31"
+    )
+    for layout in LAYOUTS:
+        ev = deployed(template, TableLayout=layout, Stage=stage)
+        tables = [n for n, b in ev.resources().items() if b["Type"] == "AWS::DynamoDB::Table"]
+        assert tables
+        for name in tables:
+            body = ev.resources()[name]
+            assert ev.value(body["DeletionPolicy"]) == ("Retain" if stage == "prod" else "Delete"), name
+            assert ev.value(body["UpdateReplacePolicy"]) == "Retain", name
+
+
+def test_every_function_runs_under_its_stage_s_concurrency_cap(template: dict[str, Any]) -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    caps = {}
+    for env in ("default", "staging", "prod"):
+        line = config[env]["deploy"]["parameters"]["parameter_overrides"]
+        overrides = dict(item.split("=", 1) for item in line.split())
+        caps[env] = int(overrides["ReservedConcurrency"])  # every stage sets its own
+        ev = deployed(template, **overrides)
+        for function in ALL_FUNCTIONS:
+            assert function_properties(ev, function)["ReservedConcurrentExecutions"] == str(caps[env]), function
+    assert caps["default"] <= caps["staging"] <= caps["prod"]
+    assert all(cap > 0 for cap in caps.values())
+    # 0 reserves nothing (an account whose quota cannot spare any): the property is left out.
+    ev = deployed(template, ReservedConcurrency="0")
+    assert all("ReservedConcurrentExecutions" not in function_properties(ev, f) for f in ALL_FUNCTIONS)
+
+
 # --- permissions ---------------------------------------------------------------------------------
 
 Grants = dict[tuple[str, str | None], set[str]]  # (table, index or None) -> IAM actions
@@ -238,7 +285,8 @@ def role_statements(ev: cfn.Evaluated, function: str) -> list[dict[str, Any]]:
             assert statement["Effect"] == "Allow"
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            statements.append({"actions": set(actions), "resources": resources})
+            condition = statement.get("Condition")
+            statements.append({"actions": set(actions), "resources": resources, "condition": condition})
     return statements
 
 
@@ -283,6 +331,69 @@ def test_each_role_allows_exactly_what_its_function_does(template: dict[str, Any
     }
     assert len(groups) == 1
     assert logs == groups
+
+
+def expected_key_patterns(function: str, layout: str) -> dict[tuple[str, str | None], set[str]]:
+    """(table, index) -> the partition key patterns the registry derives for ``function``."""
+    tables = TableLayout(layout, PREFIX)  # type: ignore[arg-type]
+    patterns: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    for logical, access in PERMISSIONS.get(function, {}).items():
+        table = tables.table_name(logical)
+        patterns[(table, None)] |= set(access.keys)
+        for index in access.query_indexes:
+            patterns[(table, index)] |= set(access.index_keys)
+    return dict(patterns)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_each_role_reaches_only_the_partition_keys_its_function_uses(
+    template: dict[str, Any], layout: str, function: str
+) -> None:
+    """Every DynamoDB statement is conditioned on ``dynamodb:LeadingKeys`` (the partition key of
+    each item a request names, or of the index partition a Query reads), with exactly the
+    patterns ``handlers.registry.PERMISSIONS`` derives from the key templates."""
+    ev = deployed(template, TableLayout=layout)
+    found: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    for statement in role_statements(ev, function):
+        if not all(action.startswith("dynamodb:") for action in statement["actions"]):
+            continue
+        condition = statement["condition"]
+        assert condition is not None, f"{function}: a DynamoDB statement without a key condition"
+        # ForAllValues: every key the request names must match; StringLike: * patterns. (A
+        # ForAnyValue condition would let one matching key carry others along.)
+        assert set(condition) == {"ForAllValues:StringLike"}, condition
+        assert set(condition["ForAllValues:StringLike"]) == {"dynamodb:LeadingKeys"}, condition
+        patterns = condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        assert patterns and all(isinstance(p, str) and p.strip("*") for p in patterns), patterns
+        for resource in statement["resources"]:
+            match = _TABLE_ARN.match(resource)
+            assert match, resource
+            where = (match.group(1), match.group(2))
+            assert where not in found, f"{function}: two statements for {where}"
+            found[where] = set(patterns)
+    assert dict(found) == expected_key_patterns(function, layout)
+
+
+def test_no_role_can_read_a_table_without_naming_keys() -> None:
+    """``ForAllValues`` is true for a request that names no key at all (Scan, a Query without
+    the key condition is impossible): so no role may hold Scan, or anything but item and query
+    actions, on a table."""
+    item_actions = {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:Query",
+    }
+    for function, tables in PERMISSIONS.items():
+        for logical, access in tables.items():
+            assert access.actions <= item_actions, (function, logical, access.actions - item_actions)
+            assert access.keys, (function, logical)
+            assert bool(access.query_indexes) == bool(access.index_keys), (function, logical)
 
 
 def test_the_declared_permissions_name_real_tables_and_functions() -> None:
@@ -382,7 +493,6 @@ def settings_names() -> set[str]:
 # In AWS these must be set: there is no local state folder, no local issuer and no fake Stripe.
 REQUIRED_EVERYWHERE = {"DOGCARE_TABLE_LAYOUT", "DOGCARE_TABLE_PREFIX"}
 REQUIRED_FOR_API = {
-    "DOGCARE_CURSOR_SECRET",
     "DOGCARE_CORS_ORIGINS",
     "DOGCARE_RATE_LIMIT_PER_MINUTE",
     "DOGCARE_TIMEZONE",
@@ -408,6 +518,29 @@ FORBIDDEN = {
     "DOGCARE_STRIPE_WEBHOOK_SECRET",
     "DOGCARE_STRIPE_API_BASE",
 }
+
+
+def paginating_functions() -> set[str]:
+    """The functions with a route that takes a ``cursor`` (per the generated OpenAPI document)."""
+    spec = json.loads((cfn.ROOT / "docs" / "openapi.json").read_text())
+    paged = set()
+    for route in routes():
+        operation = spec["paths"][route.path][route.method.lower()]
+        if any(p.get("name") == "cursor" and p.get("in") == "query" for p in operation.get("parameters", [])):
+            paged.add(route.function)
+    return paged
+
+
+def test_only_the_functions_that_page_hold_the_cursor_key(template: dict[str, Any]) -> None:
+    ev = deployed(template)
+    paged = paginating_functions()
+    assert paged, "no route takes a cursor?"
+    holders = {
+        function
+        for function in ALL_FUNCTIONS
+        if "DOGCARE_CURSOR_SECRET" in function_properties(ev, function)["Environment"]["Variables"]
+    }
+    assert holders == paged
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

@@ -364,19 +364,18 @@ def test_idempotency_key_over_http(server: Server, owner: Client) -> None:
 
 
 def test_cors_preflight_over_http(server: Server) -> None:
-    allowed = requests.options(
-        server.url + "/dogs",
-        headers={"Origin": "http://127.0.0.1:3000", "Access-Control-Request-Method": "POST"},
-        timeout=TIMEOUT,
-    )
-    assert allowed.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:3000"
-    assert "Authorization" in allowed.headers["Access-Control-Allow-Headers"]
-    refused = requests.options(
-        server.url + "/dogs",
-        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
-        timeout=TIMEOUT,
-    )
-    assert not [h for h in refused.headers if h.lower().startswith("access-control-")]
+    # Answered by the gateway, as API Gateway's mock integration answers it in AWS: one origin,
+    # the first configured, whoever asks (a browser on another origin sees the mismatch).
+    for origin in ("http://localhost:3000", "https://evil.example"):
+        answer = requests.options(
+            server.url + "/dogs",
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+            timeout=TIMEOUT,
+        )
+        assert answer.status_code == 200
+        assert answer.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+        assert "Authorization" in answer.headers["Access-Control-Allow-Headers"]
+        assert set(answer.headers["Access-Control-Allow-Methods"].split(",")) == {"GET", "POST", "OPTIONS"}
 
 
 # --- rate limit: a server of its own -----------------------------------------------------------
@@ -400,5 +399,6 @@ def test_429_with_retry_after(limited: Server) -> None:
     assert statuses[:3] == [200, 200, 200]
     assert statuses[-1] == 429, statuses
     problem(response, 429, "rate-limited")
-    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    # A sliding window: the minute just counted still weighs on the next one (at most 2 minutes).
+    assert 1 <= int(response.headers["Retry-After"]) <= 120
     assert Client(limited).get("/dogs").status_code == 200  # per caller

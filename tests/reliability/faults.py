@@ -69,11 +69,14 @@ class Faults:
     call: int = -1
     attempts: int = 1
     operations: list[str] = field(default_factory=list)  # every API call seen, in order
+    rate_limit: list[bool] = field(default_factory=list)  # whether each was the rate limiter's
     injected: list[str] = field(default_factory=list)  # the attempts that were answered with the fault
     _attempt: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def on_call(self, model: Any, **_: Any) -> None:
+    def on_call(self, model: Any, params: Any = None, **_: Any) -> None:
+        body = params.get("body", b"") if isinstance(params, dict) else b""
+        body = body.encode() if isinstance(body, str) else bytes(body or b"")
         with self._lock:
             retry = (
                 self.fault is not None
@@ -83,6 +86,7 @@ class Faults:
                 and len(self.injected) == self._attempt  # every try of the call so far failed
             )
             self.operations.append(model.name)
+            self.rate_limit.append(b'"RATE#' in body)  # the per-caller counter, keyed RATE#...
             if retry:
                 self.call = len(self.operations) - 1
             else:

@@ -2,7 +2,10 @@
 with an internal error, or gets no answer.
 
 The caller gets either the normal answer (botocore's retries got through) or a 503 problem
-with ``Retry-After`` — never a 500 — and nothing is half-written: the data is unchanged after
+with ``Retry-After`` — never a 500 — and nothing is half-written. The rate limiter's own
+requests (its per-caller counter) are the exception, by design: a throttled counter is the
+caller's own hot item, answered with a 429; any other failure there lets the request through
+(see dogcare/repositories/ratelimits.py): the data is unchanged after
 a 503, and every guard, counter and roster item matches the bookings after either outcome.
 Faults are injected on the function's botocore client (see ``tests.reliability.faults``).
 """
@@ -23,6 +26,7 @@ from dogcare.local.gateway import GatewayResponse
 from tests.reliability.api import Api, booking_body, configure, dog_body, reset_runtime
 from tests.reliability.faults import (
     DYNAMODB_ERRORS,
+    THROTTLED,
     THROTTLING,
     TIMED_OUT,
     UNREACHABLE,
@@ -111,14 +115,22 @@ def _subject(op: Operation) -> str:
 
 
 def calls_of(api: Api, op: Operation) -> list[str]:
-    """The DynamoDB requests ``op`` sends when nothing fails."""
+    """The DynamoDB requests ``op`` sends when nothing fails (the rate limiter's marked ``rate:``)."""
     sub = _subject(op)
     ids = op.prepare(api, sub)
     client = api.new_container()
     with injected(client, Faults()) as seen:
         response = op.invoke(api, sub, ids)
     assert response.status == op.success, response.body
-    return list(seen.operations)
+    return [f"rate:{name}" if rate else name for name, rate in zip(seen.operations, seen.rate_limit, strict=True)]
+
+
+def expected_status(op: Operation, fault: Fault, call: str) -> int:
+    """What a persistent ``fault`` on ``call`` must answer: 503, but on the rate limiter's
+    counter 429 when DynamoDB throttles it and the normal answer otherwise (it fails open)."""
+    if not call.startswith("rate:"):
+        return 503
+    return 429 if fault in (THROTTLED, THROTTLING) else op.success
 
 
 def attempt(api: Api, op: Operation, fault: Fault, call: int, attempts: int) -> tuple[GatewayResponse, Faults]:
@@ -131,7 +143,11 @@ def attempt(api: Api, op: Operation, fault: Fault, call: int, attempts: int) -> 
     with injected(client, Faults(fault, call, attempts)) as faults:
         response = op.invoke(api, sub, ids)
     assert faults.injected, f"the fault never hit request {call} ({faults.operations})"
-    assert response.status in (op.success, 503), (op.name, fault.name, call, response.status, response.body)
+    assert response.status in (op.success, 503, 429), (op.name, fault.name, call, response.status, response.body)
+    if response.status == 429:
+        assert response.headers.get("Retry-After", "").isdigit(), response.headers
+        assert json.loads(response.body)["type"] == "/problems/rate-limited"
+        assert api.data() == before, f"{op.name}: a 429 wrote"
     if response.status == 503:
         assert response.headers.get("Retry-After", "").isdigit(), response.headers
         assert response.headers.get("Content-Type", "").startswith("application/problem+json")
@@ -149,7 +165,7 @@ def test_an_error_on_every_request_in_turn_answers_503_with_retry_after(api: Api
     for fault in DYNAMODB_ERRORS:
         for call in range(len(calls)):
             response, faults = attempt(api, op, fault, call, attempts=100)  # every retry fails too
-            assert response.status == 503, (op.name, fault.name, calls[call], response.body)
+            assert response.status == expected_status(op, fault, calls[call]), (op.name, fault.name, calls[call])
             # The first try and botocore's three retries; a transaction or a batch read is then
             # sent again by the library (5 attempts in all), each with botocore's four tries.
             library_attempts = 5 if calls[call] in ("TransactWriteItems", "BatchGetItem") else 1
@@ -163,7 +179,7 @@ def test_a_single_error_on_every_request_in_turn_is_retried_away(api: Api, op: O
         for call in range(len(calls)):
             response, faults = attempt(api, op, fault, call, attempts=1)
             assert response.status == op.success, (op.name, fault.name, calls[call], response.body)
-            assert faults.injected == [f"{calls[call]}#0"]
+            assert faults.injected == [f"{calls[call].removeprefix('rate:')}#0"]
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=str)
@@ -172,7 +188,7 @@ def test_no_answer_from_dynamodb_on_every_request_in_turn_is_a_503(api: Api, op:
     for fault in (UNREACHABLE, TIMED_OUT):
         for call in range(len(calls)):
             response, _ = attempt(api, op, fault, call, attempts=100)
-            assert response.status == 503, (op.name, fault.name, calls[call], response.body)
+            assert response.status == expected_status(op, fault, calls[call]), (op.name, fault.name, calls[call])
 
 
 def test_a_persistent_fault_leaves_the_next_request_unharmed(api: Api) -> None:

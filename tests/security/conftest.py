@@ -12,6 +12,10 @@ import pytest
 
 from tests.e2e.conftest import Server, start_server
 
+# The handler-level fixtures (each function's lambda_handler on moto) for the modules here that
+# test below HTTP.
+from tests.integration.api.conftest import api, handler_home, layout_name  # noqa: F401
+
 FUZZ_REQUESTS = "schemathesis_requests"
 
 

@@ -178,6 +178,12 @@ ATTACKS: dict[str, Callable[[Keys], str]] = {
     "missing-exp": lambda k: k.rs(claims=k.claims(exp=_DROP)),
     "missing-iat": lambda k: k.rs(claims=k.claims(iat=_DROP)),
     "exp-not-a-number": lambda k: k.rs(claims=k.claims(exp="tomorrow")),
+    # RFC 7519 NumericDate is a JSON number: PyJWT alone would accept these strings
+    "exp-numeric-string": lambda k: k.rs(claims=k.claims(exp="9999999999")),
+    "iat-numeric-string": lambda k: k.rs(claims=k.claims(iat=str(_now(0)))),
+    "nbf-numeric-string": lambda k: k.rs(claims=k.claims(nbf=str(_now(-10)))),
+    "exp-boolean": lambda k: k.rs(claims=k.claims(exp=True)),
+    "exp-huge-number": lambda k: k.rs(claims=k.claims(exp=10**400)),
     # --- who issued it, for whom, for what
     "wrong-issuer": lambda k: k.rs(claims=k.claims(iss="https://evil.example/dev-issuer")),
     "issuer-with-trailing-slash": lambda k: k.rs(claims=k.claims(iss=DEV_ISSUER + "/")),

@@ -6,7 +6,7 @@ the request gate before validation; 403/404/409/412 from the services; 422 from 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -565,7 +565,12 @@ def test_the_rate_limit_is_429_with_retry_after(api: Api, monkeypatch: pytest.Mo
         ):
             limited = api.call(method, resource, body=body)
             assert_problem(limited, 429, "rate-limited")
-            assert limited.header("Retry-After") == "40"
+            # A sliding window: the 4 requests counted at 10:15:20 weigh (1 - 30/60) at 10:16:30,
+            # when 4 * 0.5 + 1 fits under 3 again (70 s on).
+            assert limited.header("Retry-After") == "70"
     assert api.call("GET", "/owners/profile", sub="bob").status == 404  # per caller
-    monkeypatch.setattr("dogcare.repositories.ratelimits.utcnow", lambda: frozen.replace(minute=16))
-    assert api.call("GET", "/owners/profile").status == 200  # a new window
+    later = frozen + timedelta(seconds=69)
+    monkeypatch.setattr("dogcare.repositories.ratelimits.utcnow", lambda: later)
+    assert api.call("GET", "/owners/profile").status == 429  # the minute before still counts
+    monkeypatch.setattr("dogcare.repositories.ratelimits.utcnow", lambda: frozen + timedelta(seconds=70))
+    assert api.call("GET", "/owners/profile").status == 200

@@ -129,7 +129,13 @@ def test_a_valid_token_is_allowed_on_the_whole_stage(dev_issuer: DevIssuer) -> N
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": STAGE_RESOURCE}],
         },
-        "context": {"sub": "owner-1", "groups": "admin,staff", "client_id": DEV_CLIENT_ID},
+        "context": {
+            "sub": "owner-1",
+            "groups": "admin,staff",
+            "client_id": DEV_CLIENT_ID,
+            # the token's own expiry: the functions refuse it once a cached answer outlives it
+            "exp": str(jwt.decode(token, options={"verify_signature": False})["exp"]),
+        },
     }
     assert all(isinstance(value, str) for value in answer["context"].values())
 
@@ -224,7 +230,12 @@ def test_cognito_configuration_end_to_end(
     finally:
         get_settings.cache_clear()
         reset_verifier_cache()
-    assert answer["context"] == {"sub": claims["sub"], "groups": "admin", "client_id": "7example23clientid"}
+    assert answer["context"] == {
+        "sub": claims["sub"],
+        "groups": "admin",
+        "client_id": "7example23clientid",
+        "exp": str(claims["exp"]),
+    }
     assert jwks_server.state.hits == 1
 
 
