@@ -57,12 +57,13 @@ def list_bookings(
 def create_booking(body: NewBooking) -> Response[BookingView]:
     owner = _owner()
 
+    key = router.current_event.headers.get("Idempotency-Key")
+
     def book() -> dict:
-        booking = runtime.dogcare().bookings.create(owner, body)
+        booking = runtime.dogcare().bookings.create(owner, body, request_key=key)
         count("BookingsCreated")
         return {"view": BookingView.of(booking).model_dump(mode="json"), "version": booking.version}
 
-    key = router.current_event.headers.get("Idempotency-Key")
     result = idempotent("bookings", "bookings", owner, key, body.model_dump(mode="json"), book)
     return json_response(BookingView.model_validate(result["view"]), 201, result["version"])
 

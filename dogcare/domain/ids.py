@@ -32,6 +32,17 @@ def deterministic_ids(rng: random.Random) -> Iterator[None]:
         _source = previous
 
 
+# Ids derived from a client's request key: a retried request names the same record.
+_REQUEST_NAMESPACE = uuid.UUID("1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b")
+
+
+def id_for_request(prefix: str, owner_id: str, request_key: str) -> str:
+    """The id of the record an owner's keyed request creates: the same on every retry, so a
+    retry after a lost answer finds the record the first attempt wrote instead of adding one."""
+    name = owner_id + "\x00" + request_key
+    return f"{prefix}-{uuid.uuid5(_REQUEST_NAMESPACE, name)}"
+
+
 def owner_id_for(subject: str) -> str:
     return f"owner-{uuid.uuid5(_OWNER_NAMESPACE, subject)}"
 

@@ -54,6 +54,10 @@ class ScheduleChanged(Exception):
     """The dog's schedule moved on between our read and our write: re-read and retry."""
 
 
+class BookingExists(Exception):
+    """A booking with this id is already stored (a retried request whose first attempt landed)."""
+
+
 def recorded_plan(item: Any) -> Stayplan | None:
     """The plan recorded on a booking item; None on an item from before bookings recorded it."""
     if item.capacity_days is None or item.roster_days is None or item.schedule_interval is None:
@@ -359,14 +363,16 @@ class BookingRepository(Repository):
         self._schedule_update(tx, schedule, now, put=booking)
         self._counter_changes(tx, booking.service_type, plan.capacity_days, (), daily_limit)
         self._pending_change(tx, booking.owner_id, +1, pending_cap)
-        self._commit(tx)
+        self._commit(tx, creating=True)
         return replace(booking, version=1)
 
-    def _commit(self, tx: Tx) -> None:
+    def _commit(self, tx: Tx, *, creating: bool = False) -> None:
         try:
             tx.commit()
         except TransactionFailed as exc:
             failed = exc.failed
+            if creating and "booking" in failed:
+                raise BookingExists() from exc  # whatever else failed: that booking took it
             if "schedule" in failed:
                 raise ScheduleChanged() from exc
             full = [label.split(":", 1)[1] for label in failed if label.startswith("capacity:")]

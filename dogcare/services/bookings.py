@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from dogcare.commands import NewBooking, UpdateBooking
 from dogcare.domain import lifecycle
 from dogcare.domain.clock import local_date, to_utc, utcnow
-from dogcare.domain.ids import new_id
+from dogcare.domain.ids import id_for_request, new_id
 from dogcare.domain.model import ACTIVE_BOOKING_STATUSES, Booking, RosterEntry
 from dogcare.domain.money import Money
 from dogcare.domain.pricing import PriceTable, quote
@@ -32,7 +32,7 @@ from dogcare.errors import (
     VersionMismatch,
 )
 from dogcare.repositories.base import Page
-from dogcare.repositories.bookings import MAX_TRANSACTION_ACTIONS, BookingRepository, ScheduleChanged
+from dogcare.repositories.bookings import MAX_TRANSACTION_ACTIONS, BookingExists, BookingRepository, ScheduleChanged
 from dogcare.repositories.dogs import DogRepository, Schedule
 from dogcare.repositories.lookups import LookupRepository
 
@@ -175,7 +175,9 @@ class BookingService:
 
     # --- owner use cases ----------------------------------------------------------------
 
-    def _plan_and_price(self, owner_id: str, command: NewBooking, now: datetime) -> PlannedStay:
+    def _plan_and_price(
+        self, owner_id: str, command: NewBooking, now: datetime, booking_id: str | None = None
+    ) -> PlannedStay:
         """Every rule of a new booking, and its price: what ``create`` books and ``quote`` shows."""
         start, end = to_utc(command.start_time), to_utc(command.end_time)
         check_times(command.service_type, start, end, now, self.policy.facility)
@@ -184,16 +186,19 @@ class BookingService:
         if dog_item is None or dog_item.owner_id != owner_id or schedule is None:
             raise NotFound("dog not found")
         self._check_vaccinations(dog_item, end)
-        self._check_schedule(schedule, None, start, end)
+        self._check_schedule(schedule, booking_id, start, end)
         nights = len(plan.capacity_days) if command.service_type == "boarding" else 0
         price = quote(self.policy.prices, command.service_type, dog_item.size, start, end, nights)
         return PlannedStay(start, end, plan, dog_item, schedule, self._limit(configured), price)
 
-    def create(self, owner_id: str, command: NewBooking) -> Booking:
+    def create(self, owner_id: str, command: NewBooking, request_key: str | None = None) -> Booking:
+        """Book; with the client's ``request_key`` (its Idempotency-Key) the booking's id is
+        derived from it, so a retry whose first attempt was stored but never answered gets
+        that booking back instead of a second one or a conflict with itself."""
         now = self.clock()
-        booking_id = new_id("booking")
+        booking_id = id_for_request("booking", owner_id, request_key) if request_key else new_id("booking")
         for _ in range(SCHEDULE_RETRIES):
-            planned = self._plan_and_price(owner_id, command, now)
+            planned = self._plan_and_price(owner_id, command, now, booking_id)
             booking = Booking(
                 id=booking_id,
                 owner_id=owner_id,
@@ -223,7 +228,18 @@ class BookingService:
                 )
             except ScheduleChanged:
                 continue  # another booking of this dog landed meanwhile: re-read, re-check
+            except BookingExists:
+                return self._stored_for_retry(owner_id, booking_id, command)
         raise ConcurrentUpdate("the dog's bookings kept changing; please retry")
+
+    def _stored_for_retry(self, owner_id: str, booking_id: str, command: NewBooking) -> Booking:
+        stored = self.bookings.get_for_owner(owner_id, booking_id)
+        asked = (command.dog_id, command.service_type, to_utc(command.start_time), to_utc(command.end_time))
+        if (stored.dog_id, stored.service_type, stored.start_time, stored.end_time) != asked:
+            raise ValidationFailed.field(
+                "header.Idempotency-Key", "this key was already used for another booking", "reused"
+            )
+        return stored
 
     def get(self, owner_id: str, booking_id: str) -> Booking:
         return self.bookings.get_for_owner(owner_id, booking_id)

@@ -175,12 +175,15 @@ def test_a_booking_whose_answers_are_all_lost_then_retried_by_the_client_is_one_
     assert len(bookings_of(api, dog)) == 1
 
     retry = api.call("all-lost", "POST", "/bookings", booking_body(dog), **key)
-    # The 503 released the key (the request failed), so the retry runs again: it finds the
-    # first attempt's booking holding the dog's time, books nothing more, and names it.
+    # The 503 released the key (the request failed), so the retry runs again: the booking's id
+    # is derived from the key, so it finds the first attempt's booking and answers with it.
     (booking,) = bookings_of(api, dog)
-    assert retry.status == 409, retry.body
-    problem = json.loads(retry.body)
-    assert problem["type"] == "/problems/overlapping-booking" and booking["id"] in problem["detail"]
+    assert retry.status == 201, retry.body
+    assert json.loads(retry.body)["id"] == booking["id"]
+    assert len(bookings_of(api, dog)) == 1
+    # The same key for another stay is refused, and writes nothing.
+    reused = api.call("all-lost", "POST", "/bookings", booking_body(dog, offset=4), **key)
+    assert reused.status == 422, reused.body
     assert len(bookings_of(api, dog)) == 1
     api.check()
 

@@ -511,3 +511,28 @@ def test_setting_capacity_echoes_it_with_a_consistent_read(app: Dogcare) -> None
     with recording(app) as rec:
         app.bookings.capacity()
     assert rec.requests[-1].get("ConsistentRead") is not True  # a plain read stays cheap
+
+
+def test_a_keyed_create_whose_first_attempt_was_stored_returns_that_booking(app: Dogcare) -> None:
+    """A client retrying with its request key after a lost answer: the id is derived from the key,
+    so the retry finds the stored booking (one booking, one place, one pending count)."""
+    from dogcare.commands import NewBooking
+
+    ana = register(app)
+    rex = add_dog(app, ana)
+    command = NewBooking(dog_id=rex.id, service_type="daycare", start_time=at(5, 9), end_time=at(5, 17))
+    first = app.bookings.create(ana.id, command, request_key="retry-key-0001")
+    with nothing_written(app):
+        again = app.bookings.create(ana.id, command, request_key="retry-key-0001")
+    assert again == first
+    assert app.booking_repository.capacity_used("daycare", date(2030, 3, 5)) == 1
+    assert app.booking_repository.pending_count(ana.id) == 1
+    # The same key for another stay is the client's mistake, not a second booking.
+    other = NewBooking(dog_id=rex.id, service_type="daycare", start_time=at(6, 9), end_time=at(6, 17))
+    with nothing_written(app), pytest.raises(ValidationFailed):
+        app.bookings.create(ana.id, other, request_key="retry-key-0001")
+    # Another owner's key never names this owner's booking.
+    bo = register(app, "sub-b")
+    kiwi = add_dog(app, bo, "Kiwi")
+    theirs = NewBooking(dog_id=kiwi.id, service_type="daycare", start_time=at(5, 9), end_time=at(5, 17))
+    assert app.bookings.create(bo.id, theirs, request_key="retry-key-0001").id != first.id
