@@ -20,6 +20,10 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
+# What the library itself sends again after botocore gave up (dogcare/storage: transactions and
+# batch reads); anything else that follows a failed call is a new request.
+LIBRARY_RETRIED = frozenset({"TransactWriteItems", "BatchGetItem"})
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -80,6 +84,7 @@ class Faults:
         with self._lock:
             retry = (
                 self.fault is not None
+                and model.name in LIBRARY_RETRIED  # a next GetItem is another request, not a retry
                 and len(self.operations) - 1 == self.call
                 and self.operations[-1] == model.name
                 and self._attempt > 0

@@ -26,6 +26,7 @@ from dogcare.local.gateway import GatewayResponse
 from tests.reliability.api import Api, booking_body, configure, dog_body, reset_runtime
 from tests.reliability.faults import (
     DYNAMODB_ERRORS,
+    LIBRARY_RETRIED,
     THROTTLED,
     THROTTLING,
     TIMED_OUT,
@@ -168,7 +169,7 @@ def test_an_error_on_every_request_in_turn_answers_503_with_retry_after(api: Api
             assert response.status == expected_status(op, fault, calls[call]), (op.name, fault.name, calls[call])
             # The first try and botocore's three retries; a transaction or a batch read is then
             # sent again by the library (5 attempts in all), each with botocore's four tries.
-            library_attempts = 5 if calls[call] in ("TransactWriteItems", "BatchGetItem") else 1
+            library_attempts = 5 if calls[call] in LIBRARY_RETRIED else 1
             assert len(faults.injected) == 4 * library_attempts, faults.injected
 
 

@@ -240,3 +240,9 @@ def configure(monkeypatch: pytest.MonkeyPatch, home: Path, layout: str = "single
         monkeypatch.delenv(name, raising=False)
     if runtime.dogcare.cache_info().currsize == 0 or runtime.dogcare().settings != Settings.from_env():
         reset_handlers()
+    else:
+        # Warm handlers keep their facade, but the settings every module reads (the ID-token
+        # verifier's home, for one) must be this environment's, not a previous fixture's.
+        from dogcare.settings import get_settings
+
+        get_settings.cache_clear()
