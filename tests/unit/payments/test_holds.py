@@ -20,13 +20,13 @@ from dogcare.domain.model import Booking, Payment
 from dogcare.errors import BookingNotPayable, CapacityFull, InvalidTransition, OverlappingBooking
 from dogcare.facade import Dogcare
 from dogcare.payments.gateway import EVENT_INTENT_SUCCEEDED
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway
 from dogcare.services.holds import HoldSweeper
 from dogcare.services.payments import LATE_REFUNDED, PRICE_MISMATCH
 from dogcare.settings import Settings
 from dogcare.storage import keys
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from tests.conftest import Clock, make_settings
 
 from .support import Customer, at, book, customer, empty_tables, snapshot

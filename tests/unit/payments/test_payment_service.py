@@ -37,11 +37,11 @@ from dogcare.payments.gateway import (
     EVENT_INTENT_FAILED,
     EVENT_INTENT_SUCCEEDED,
 )
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway
 from dogcare.services.payments import RefundPolicy, intent_key, refund_key, refund_status
 from dogcare.settings import Settings
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from tests.conftest import Clock, make_settings
 
 from .support import Customer, at, book, customer, empty_tables, event_outcome, snapshot
