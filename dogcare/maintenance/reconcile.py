@@ -81,11 +81,6 @@ class Report:
     skipped: list[tuple[Drift, str]] = field(default_factory=list)  # (drift, why it was not fixed)
     checked: Counter[str] = field(default_factory=Counter)  # items derived, per kind
 
-    @property
-    def unresolved(self) -> list[Drift]:
-        fixed = {d.signature for d in self.fixed}
-        return [d for d in self.drift if d.signature not in fixed]
-
 
 def reconcile(app: Dogcare, *, fix: bool = False, now: datetime | None = None) -> Report:
     """Check everything; with ``fix``, repair the drift a second check confirms."""
@@ -289,10 +284,6 @@ def _roster_fields(b: Booking, day: date) -> dict[str, str]:
 
 
 # --- repairing ------------------------------------------------------------------------------
-
-
-class _Changed(Exception):
-    pass
 
 
 def repair(app: Dogcare, drift: Iterable[Drift]) -> tuple[list[Drift], list[tuple[Drift, str]]]:
