@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -202,3 +204,12 @@ def test_refund_reports_in_any_order_end_in_the_same_state(totals: list[int], rn
     assert forward == backward
     assert forward.amount_refunded == max([0, *totals])
     assert forward.status == refund_status(forward)
+
+
+def test_every_move_drawn_in_the_payments_doc_is_allowed() -> None:
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "payments.md").read_text()
+    payment_machine = doc.split("### Payment", 1)[1].split("```", 2)[1]
+    edges = re.findall(r"^\s*(\w+) --> (\w+):", payment_machine, flags=re.M)
+    assert len(edges) >= 15
+    for current, target in edges:
+        assert can_move(current, target), f"docs/payments.md draws {current} -> {target}"
