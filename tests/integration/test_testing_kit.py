@@ -132,3 +132,6 @@ def test_the_runtime_packages_ship_no_test_fake() -> None:
         if "from dogcare.testing" in p.read_text() or "import dogcare.testing" in p.read_text()
     ]
     assert importers == []  # the runtime never imports the kit
+    # ... and the functions' packages leave it out.
+    build = [line for line in (ROOT / "deploy" / "Makefile").read_text().splitlines() if "rm -rf" in line]
+    assert any('"$(ARTIFACTS_DIR)/dogcare/testing"' in line for line in build)
