@@ -215,7 +215,7 @@ OWNER, STAFF = "capacity-owner", "capacity-staff"
 def _stripe(api: Api) -> Any:
     import os
 
-    from dogcare.payments.memory_gateway import InMemoryPaymentGateway
+    from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 
     app = api.app
     if app.payment_gateway is None:

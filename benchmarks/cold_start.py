@@ -123,7 +123,7 @@ def _lambda_env(base: dict[str, str], function: str) -> dict[str, str]:
 def _cases(dynamo: Dynamo, home: Path) -> list[Case]:
     """Seed data, build each function's first event, and record the DynamoDB requests it sends."""
     from dogcare.local.gateway import LambdaContext
-    from dogcare.payments.memory_gateway import InMemoryPaymentGateway
+    from dogcare.testing.payment_gateway import InMemoryPaymentGateway
     from handlers.registry import AUTHORIZER_FUNCTION, match
 
     prefix = "bench-cold"

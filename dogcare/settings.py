@@ -12,8 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from dogcare.domain.vocabulary import ServiceType
+
 Layout = Literal["single", "four"]
-SERVICE_TYPES: tuple[str, ...] = ("daycare", "boarding", "parking")
+SERVICE_TYPES: tuple[ServiceType, ...] = tuple(ServiceType)
 
 
 def _env(name: str, default: str | None = None) -> str | None:

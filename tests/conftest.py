@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +20,8 @@ from dogcare.facade import Dogcare
 from dogcare.settings import Settings
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
-
-
-class Clock:
-    """A clock the test moves by hand. Starts on a Monday at 08:00 UTC, far from midnight."""
-
-    def __init__(self, now: datetime | None = None) -> None:
-        self.now = now or datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+from dogcare.testing.aws import moto_settings
+from dogcare.testing.clock import Clock
 
 
 @pytest.fixture
@@ -47,14 +35,7 @@ def layout(request: pytest.FixtureRequest) -> str:
 
 
 def make_settings(layout: str, home: Path, **overrides: object) -> Settings:
-    base = Settings(
-        table_layout=layout,  # type: ignore[arg-type]
-        table_prefix="dogcare-test",
-        region="us-east-1",
-        home=home,
-        cursor_secret="test-cursor-secret-0123456789abcdef",
-    )
-    return base.with_changes(**overrides)
+    return moto_settings(layout, home, **overrides)  # type: ignore[arg-type]
 
 
 @pytest.fixture

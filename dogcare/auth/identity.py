@@ -13,7 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-ADMIN_GROUP = "admin"
+from dogcare.domain.vocabulary import Role
+
+# The group whose members may use the staff operations.
+ADMIN_GROUP: str = Role.ADMIN
 GROUP_SEPARATOR = ","
 
 

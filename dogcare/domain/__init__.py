@@ -1,20 +1,50 @@
-"""The domain: plain data types and pure rules. No boto3, no PynamoDB, no HTTP."""
+"""The domain: plain data types and pure rules. No boto3, no PynamoDB, no HTTP.
 
-from dogcare.domain.model import (
-    ACTIVE_BOOKING_STATUSES,
-    BOOKING_STATUSES,
-    DOG_SIZES,
-    PAYMENT_STATUSES,
-    SERVICE_TYPES,
-    Address,
-    Booking,
-    Dog,
-    Owner,
-    Payment,
-    Vaccination,
-)
-from dogcare.domain.money import Money
+The names below are imported on first use, so that a function needing only the vocabulary
+(the authorizer checks ``Role``) does not load the whole domain on its cold start.
+"""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dogcare.domain.model import (
+        BOOKING_STATUSES,
+        DOG_SIZES,
+        PAYMENT_STATUSES,
+        SERVICE_TYPES,
+        Address,
+        Booking,
+        Dog,
+        Owner,
+        Payment,
+        Vaccination,
+    )
+    from dogcare.domain.money import Money
+    from dogcare.domain.payments import RefundPolicy
+    from dogcare.domain.vocabulary import ACTIVE_BOOKING_STATUSES, BookingStatus, PaymentStatus, Role, ServiceType
+
+_EXPORTS = {
+    "ACTIVE_BOOKING_STATUSES": "dogcare.domain.vocabulary",
+    "BOOKING_STATUSES": "dogcare.domain.model",
+    "DOG_SIZES": "dogcare.domain.model",
+    "PAYMENT_STATUSES": "dogcare.domain.model",
+    "SERVICE_TYPES": "dogcare.domain.model",
+    "Address": "dogcare.domain.model",
+    "Booking": "dogcare.domain.model",
+    "BookingStatus": "dogcare.domain.vocabulary",
+    "Dog": "dogcare.domain.model",
+    "Money": "dogcare.domain.money",
+    "Owner": "dogcare.domain.model",
+    "Payment": "dogcare.domain.model",
+    "PaymentStatus": "dogcare.domain.vocabulary",
+    "RefundPolicy": "dogcare.domain.payments",
+    "Role": "dogcare.domain.vocabulary",
+    "ServiceType": "dogcare.domain.vocabulary",
+    "Vaccination": "dogcare.domain.model",
+}
 __all__ = [
     "ACTIVE_BOOKING_STATUSES",
     "BOOKING_STATUSES",
@@ -23,9 +53,23 @@ __all__ = [
     "SERVICE_TYPES",
     "Address",
     "Booking",
+    "BookingStatus",
     "Dog",
     "Money",
     "Owner",
     "Payment",
+    "PaymentStatus",
+    "RefundPolicy",
+    "Role",
+    "ServiceType",
     "Vaccination",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -4,32 +4,38 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from dogcare.domain.vocabulary import BookingStatus
 from dogcare.errors import InvalidTransition
 
 # "expired": an unpaid hold whose time ran out; its places were released. Only money can bring
 # it back (a late payment re-takes the places if they are still free).
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "pending": frozenset({"confirmed", "cancelled", "expired"}),
-    "confirmed": frozenset({"checked_in", "cancelled"}),
-    "checked_in": frozenset({"completed"}),
-    "completed": frozenset(),
-    "cancelled": frozenset(),
-    "expired": frozenset({"confirmed"}),
+B = BookingStatus
+TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
+    B.PENDING: frozenset({B.CONFIRMED, B.CANCELLED, B.EXPIRED}),
+    B.CONFIRMED: frozenset({B.CHECKED_IN, B.CANCELLED}),
+    B.CHECKED_IN: frozenset({B.COMPLETED}),
+    B.COMPLETED: frozenset(),
+    B.CANCELLED: frozenset(),
+    B.EXPIRED: frozenset({B.CONFIRMED}),
 }
 
 
+def can_transition(current: str, target: str) -> bool:
+    return current in TRANSITIONS and target in TRANSITIONS[BookingStatus(current)]
+
+
 def require_transition(current: str, target: str) -> None:
-    if target not in TRANSITIONS.get(current, frozenset()):
+    if not can_transition(current, target):
         raise InvalidTransition(f"a {current} booking cannot become {target}")
 
 
 def require_times_editable(status: str) -> None:
-    if status != "pending":
+    if status != B.PENDING:
         raise InvalidTransition(f"times can only change while the booking is pending (it is {status})")
 
 
 def require_instructions_editable(status: str) -> None:
-    if status not in ("pending", "confirmed"):
+    if status not in (B.PENDING, B.CONFIRMED):
         raise InvalidTransition(f"special_instructions can only change before check-in (the booking is {status})")
 
 
@@ -46,4 +52,4 @@ def extended_hold(current: datetime | None, now: datetime, minimum: timedelta) -
 
 def hold_expired(status: str, hold_expires_at: datetime | None, now: datetime) -> bool:
     """Whether a booking is an unpaid hold whose time is up (only pending bookings expire)."""
-    return status == "pending" and hold_expires_at is not None and hold_expires_at <= now
+    return status == B.PENDING and hold_expires_at is not None and hold_expires_at <= now

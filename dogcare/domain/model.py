@@ -11,23 +11,12 @@ from datetime import date, datetime
 
 from dogcare.domain.money import Money
 from dogcare.domain.scheduling import Stayplan
+from dogcare.domain.vocabulary import BookingStatus, PaymentStatus, ServiceType
 
-SERVICE_TYPES = ("daycare", "boarding", "parking")
+SERVICE_TYPES: tuple[ServiceType, ...] = tuple(ServiceType)
 DOG_SIZES = ("small", "medium", "large", "giant")
-BOOKING_STATUSES = ("pending", "confirmed", "checked_in", "completed", "cancelled", "expired")
-# Bookings that hold a place: they count against capacity and block the dog's time.
-ACTIVE_BOOKING_STATUSES = ("pending", "confirmed", "checked_in")
-PAYMENT_STATUSES = (
-    "creating",
-    "requires_payment_method",
-    "processing",
-    "succeeded",
-    "failed",
-    "canceled",
-    "refunded",
-    "partially_refunded",
-    "refund_pending",
-)
+BOOKING_STATUSES: tuple[BookingStatus, ...] = tuple(BookingStatus)
+PAYMENT_STATUSES: tuple[PaymentStatus, ...] = tuple(PaymentStatus)
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dogcare.domain.money import Money
+from dogcare.domain.vocabulary import ServiceType
 
 # Minor units per unit of service: daycare per day, boarding per night, parking per started hour.
 DEFAULT_PRICES: dict[str, dict[str, int]] = {
-    "daycare": {"small": 3500, "medium": 4000, "large": 4500, "giant": 5000},
-    "boarding": {"small": 5500, "medium": 6000, "large": 6500, "giant": 7000},
-    "parking": {"small": 800, "medium": 900, "large": 1000, "giant": 1100},
+    ServiceType.DAYCARE: {"small": 3500, "medium": 4000, "large": 4500, "giant": 5000},
+    ServiceType.BOARDING: {"small": 5500, "medium": 6000, "large": 6500, "giant": 7000},
+    ServiceType.PARKING: {"small": 800, "medium": 900, "large": 1000, "giant": 1100},
 }
-UNITS = {"daycare": "day", "boarding": "night", "parking": "hour"}
+UNITS = {ServiceType.DAYCARE: "day", ServiceType.BOARDING: "night", ServiceType.PARKING: "hour"}
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,9 @@ class PriceTable:
 
 
 def billable_units(service_type: str, start: datetime, end: datetime, nights: int) -> int:
-    if service_type == "parking":
+    if service_type == ServiceType.PARKING:
         return max(1, math.ceil((end - start).total_seconds() / 3600))
-    if service_type == "boarding":
+    if service_type == ServiceType.BOARDING:
         return nights
     return 1
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dogcare.domain.clock import iso
+from dogcare.domain.vocabulary import ServiceType
 from dogcare.errors import FieldError, ValidationFailed
 
 MAX_PARKING_HOURS = 12
@@ -93,12 +94,12 @@ def check_times(service_type: str, start: datetime, end: datetime, now: datetime
     if not errors:
         tz = ZoneInfo(facility.timezone)
         start_day, end_day = start.astimezone(tz).date(), end.astimezone(tz).date()
-        if service_type in ("daycare", "parking") and start_day != end_day:
+        if service_type in (ServiceType.DAYCARE, ServiceType.PARKING) and start_day != end_day:
             # The facility closes at night: only boarding keeps a dog overnight.
             errors.append(FieldError("body.end_time", f"{service_type} starts and ends on the same day", "too_long"))
-        elif service_type == "parking" and end - start > timedelta(hours=MAX_PARKING_HOURS):
+        elif service_type == ServiceType.PARKING and end - start > timedelta(hours=MAX_PARKING_HOURS):
             errors.append(FieldError("body.end_time", f"parking lasts at most {MAX_PARKING_HOURS} hours", "too_long"))
-        elif service_type == "boarding":
+        elif service_type == ServiceType.BOARDING:
             nights = (end_day - start_day).days
             if nights < 1:
                 errors.append(FieldError("body.end_time", "boarding lasts at least one night", "too_short"))
@@ -114,7 +115,7 @@ def stay(service_type: str, start: datetime, end: datetime, timezone: str) -> St
     tz = ZoneInfo(timezone)
     first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
     span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    if service_type == "boarding":
+    if service_type == ServiceType.BOARDING:
         nights = tuple(span[:-1]) or (first,)
         return Stay(capacity_days=nights, roster_days=tuple(span), nights=len(nights))
     return Stay(capacity_days=(first,), roster_days=(first,), nights=0)

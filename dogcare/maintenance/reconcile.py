@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from dogcare.domain.clock import iso
-from dogcare.domain.model import ACTIVE_BOOKING_STATUSES, Booking
+from dogcare.domain.model import Booking
 from dogcare.domain.scheduling import Stayplan, plan_stay
 from dogcare.domain.skeleton import email_key
+from dogcare.domain.vocabulary import ACTIVE_BOOKING_STATUSES, BookingStatus
 from dogcare.maintenance.scan import scan_all
 from dogcare.repositories.bookings import RELEASED, to_booking
 from dogcare.storage import keys
@@ -79,11 +80,6 @@ class Report:
     fixed: list[Drift] = field(default_factory=list)
     skipped: list[tuple[Drift, str]] = field(default_factory=list)  # (drift, why it was not fixed)
     checked: Counter[str] = field(default_factory=Counter)  # items derived, per kind
-
-    @property
-    def unresolved(self) -> list[Drift]:
-        fixed = {d.signature for d in self.fixed}
-        return [d for d in self.drift if d.signature not in fixed]
 
 
 def reconcile(app: Dogcare, *, fix: bool = False, now: datetime | None = None) -> Report:
@@ -203,7 +199,7 @@ def _capacity(data: _Data, plans: dict[str, Stayplan], now: datetime) -> Derived
 
 
 def _pending(data: _Data, plans: dict[str, Stayplan], now: datetime) -> Derived:
-    pending = Counter(keys.owner_pk(b.owner_id) for b, _ in data.bookings if b.status == "pending")
+    pending = Counter(keys.owner_pk(b.owner_id) for b, _ in data.bookings if b.status == BookingStatus.PENDING)
     return _counters(pending, data.pending, "pending", keys.PENDING_SK)
 
 
@@ -288,10 +284,6 @@ def _roster_fields(b: Booking, day: date) -> dict[str, str]:
 
 
 # --- repairing ------------------------------------------------------------------------------
-
-
-class _Changed(Exception):
-    pass
 
 
 def repair(app: Dogcare, drift: Iterable[Drift]) -> tuple[list[Drift], list[tuple[Drift, str]]]:

@@ -2,7 +2,7 @@
 
 Services depend on :class:`PaymentGateway` only. Two adapters implement it:
 ``StripeGateway`` (the official SDK, used in Lambda and against the local fake Stripe
-server) and ``InMemoryPaymentGateway`` (an in-process fake for fast tests).
+server) and ``dogcare.testing.InMemoryPaymentGateway`` (an in-process fake for fast tests).
 
 Conventions shared by every adapter:
 

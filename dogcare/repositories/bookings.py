@@ -22,6 +22,7 @@ from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Booking, RosterEntry
 from dogcare.domain.money import Money
 from dogcare.domain.scheduling import Stayplan, schedule_interval  # Stayplan: also imported from here
+from dogcare.domain.vocabulary import RELEASED_BOOKING_STATUSES, BookingStatus
 from dogcare.errors import (
     CapacityFull,
     ConcurrentUpdate,
@@ -47,7 +48,7 @@ from dogcare.storage.transactions import MAX_ITEMS, TransactionFailed, Tx
 MAX_TRANSACTION_ACTIONS = MAX_ITEMS
 
 # Statuses that give the booking's places back (counters, roster days, the dog's time).
-RELEASED = ("cancelled", "expired")
+RELEASED = RELEASED_BOOKING_STATUSES
 
 
 class ScheduleChanged(Exception):
@@ -267,7 +268,7 @@ class BookingRepository(Repository):
             item.schema_version = 1  # never claim the current shape without the recorded plan
         # --- unpaid holds: the sparse hold index (only a pending booking carries its keys) ---
         item.hold_expires_at = iso(b.hold_expires_at) if b.hold_expires_at else None
-        if b.status == "pending" and b.hold_expires_at is not None:
+        if b.status == BookingStatus.PENDING and b.hold_expires_at is not None:
             item.gsi3pk = keys.holds_pk(keys.hold_shard(b.id))
             item.gsi3sk = keys.holds_sk(iso(b.hold_expires_at), b.id)
         if b.version:
@@ -288,7 +289,7 @@ class BookingRepository(Repository):
             start_time=start,
             end_time=iso(b.end_time),
             status=b.status,
-            hold_expires_at=iso(b.hold_expires_at) if b.status == "pending" and b.hold_expires_at else None,
+            hold_expires_at=iso(b.hold_expires_at) if b.status == BookingStatus.PENDING and b.hold_expires_at else None,
             gsi3pk=keys.calendar_pk(day),
             gsi3sk=keys.calendar_sk(b.service_type, start, b.id),
         )
@@ -412,7 +413,7 @@ class BookingRepository(Repository):
         item.version = current.version
         tx = Tx(self.store)
         # A linked payment is for the old price: the move and the link exclude each other atomically.
-        tx.put("booking", item, (m.Booking.status == "pending") & m.Booking.payment_id.does_not_exist())
+        tx.put("booking", item, (m.Booking.status == BookingStatus.PENDING) & m.Booking.payment_id.does_not_exist())
         for day in old.roster_days:
             if day not in new.roster_days:
                 tx.delete(f"day:{day.isoformat()}", m.BookingDay(keys.booking_pk(current.id), keys.booking_day_sk(day)))
@@ -441,7 +442,7 @@ class BookingRepository(Repository):
                 m.special_instructions.set(instructions) if instructions else m.special_instructions.remove(),
                 m.updated_at.set(iso(now)),
             ],
-            m.status.is_in("pending", "confirmed"),
+            m.status.is_in(BookingStatus.PENDING, BookingStatus.CONFIRMED),
         )
         try:
             tx.commit()
@@ -486,22 +487,22 @@ class BookingRepository(Repository):
         stamp = iso(now)
         actions: list[Action] = [B.status.set(target), B.updated_at.set(stamp)]
         changed = replace(current, status=target, updated_at=now, version=current.version + 1)
-        if target == "checked_in":
+        if target == BookingStatus.CHECKED_IN:
             actions.append(B.checked_in_at.set(stamp))
             changed = replace(changed, checked_in_at=now)
-        elif target == "completed":
+        elif target == BookingStatus.COMPLETED:
             actions.append(B.checked_out_at.set(stamp))
             changed = replace(changed, checked_out_at=now)
-        elif target == "cancelled":
+        elif target == BookingStatus.CANCELLED:
             actions.append(B.cancelled_at.set(stamp))
             changed = replace(changed, cancelled_at=now)
         condition = B.status == current.status
         # --- unpaid holds: leaving pending leaves the hold index; expiring needs the deadline
         # to be the one read (a payment started meanwhile extends it) ---
-        if current.status == "pending":
+        if current.status == BookingStatus.PENDING:
             actions += [B.gsi3pk.remove(), B.gsi3sk.remove(), B.hold_expires_at.remove()]
             changed = replace(changed, hold_expires_at=None)
-        if target == "expired":
+        if target == BookingStatus.EXPIRED:
             assert current.hold_expires_at is not None, "only a hold expires"
             condition = condition & (B.hold_expires_at == iso(current.hold_expires_at)) & (B.hold_expires_at <= stamp)
         tx.update("booking", item, actions, condition)
@@ -515,9 +516,9 @@ class BookingRepository(Repository):
                 tx.update(f"day:{day.isoformat()}", day_item, actions_day, Day.pk.exists())
         if target in RELEASED:
             self._counter_changes(tx, current.service_type, (), plan.capacity_days, 0)
-        if current.status == "pending" and target in ("confirmed", *RELEASED):
+        if current.status == BookingStatus.PENDING and target in (BookingStatus.CONFIRMED, *RELEASED):
             self._pending_change(tx, current.owner_id, -1)
-        if target in ("completed", *RELEASED):
+        if target in (BookingStatus.COMPLETED, *RELEASED):
             sched = schedule or Schedule(current.dog_id, {}, 0)
             self._schedule_update(tx, sched, now, drop=current.id, check_rev=False)
         return changed
@@ -555,13 +556,13 @@ class BookingRepository(Repository):
         hold was already counted out)."""
         m = self.models
         B = m.Booking
-        confirmed = replace(current, status="confirmed", updated_at=now, hold_expires_at=None)
+        confirmed = replace(current, status=BookingStatus.CONFIRMED, updated_at=now, hold_expires_at=None)
         item = self._item(current)
         tx.update(
             "booking",
             item,
-            [B.status.set("confirmed"), B.updated_at.set(iso(now))],
-            B.status == "expired",
+            [B.status.set(BookingStatus.CONFIRMED), B.updated_at.set(iso(now))],
+            B.status == BookingStatus.EXPIRED,
         )
         for day in plan.roster_days:
             tx.put(f"day:{day.isoformat()}", self._day_item(confirmed, day, dog_name))

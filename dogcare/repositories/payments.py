@@ -11,6 +11,7 @@ from pynamodb.expressions.update import Action
 from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Booking, Payment
 from dogcare.domain.money import Money
+from dogcare.domain.vocabulary import BookingStatus
 from dogcare.errors import CapacityFull, ConcurrentUpdate, InvalidTransition
 from dogcare.repositories.base import Page, Repository
 from dogcare.storage import keys
@@ -125,7 +126,7 @@ class PaymentRepository(Repository):
             "booking",
             booking_item,
             actions,
-            B.payment_id.does_not_exist() & (B.status == "pending") & (B.owner_id == booking.owner_id),
+            B.payment_id.does_not_exist() & (B.status == BookingStatus.PENDING) & (B.owner_id == booking.owner_id),
         )
         try:
             tx.commit()
@@ -147,7 +148,7 @@ class PaymentRepository(Repository):
             B.gsi3pk.set(keys.holds_pk(keys.hold_shard(booking.id))),
             B.gsi3sk.set(keys.holds_sk(stamp, booking.id)),
         ]
-        tx.update("booking", item, actions, B.status == "pending")
+        tx.update("booking", item, actions, B.status == BookingStatus.PENDING)
         for day in roster_days:
             day_item = Day(keys.booking_pk(booking.id), keys.booking_day_sk(day))
             tx.update(f"day:{day.isoformat()}", day_item, [Day.hold_expires_at.set(stamp)], Day.pk.exists())

@@ -17,11 +17,12 @@ from dogcare.commands import NewBooking, UpdateBooking
 from dogcare.domain import lifecycle
 from dogcare.domain.clock import local_date, to_utc, utcnow
 from dogcare.domain.ids import id_for_request, new_id
-from dogcare.domain.model import ACTIVE_BOOKING_STATUSES, Booking, RosterEntry
+from dogcare.domain.model import Booking, RosterEntry
 from dogcare.domain.money import Money
 from dogcare.domain.pricing import PriceTable, quote
 from dogcare.domain.scheduling import Facility, Stayplan, check_times, overlaps, plan_stay
 from dogcare.domain.vaccinations import lapses_before
+from dogcare.domain.vocabulary import ACTIVE_BOOKING_STATUSES, BookingStatus, ServiceType
 from dogcare.errors import (
     ConcurrentUpdate,
     InvalidTransition,
@@ -187,7 +188,7 @@ class BookingService:
             raise NotFound("dog not found")
         self._check_vaccinations(dog_item, end)
         self._check_schedule(schedule, booking_id, start, end)
-        nights = len(plan.capacity_days) if command.service_type == "boarding" else 0
+        nights = len(plan.capacity_days) if command.service_type == ServiceType.BOARDING else 0
         price = quote(self.policy.prices, command.service_type, dog_item.size, start, end, nights)
         return PlannedStay(start, end, plan, dog_item, schedule, self._limit(configured), price)
 
@@ -206,7 +207,7 @@ class BookingService:
                 service_type=command.service_type,
                 start_time=planned.start,
                 end_time=planned.end,
-                status="pending",
+                status=BookingStatus.PENDING,
                 price=planned.price,
                 payment_id=None,
                 special_instructions=command.special_instructions,
@@ -299,7 +300,7 @@ class BookingService:
                 raise NotFound("the booking's dog no longer exists")
             self._check_vaccinations(dog_item, end)
             self._check_schedule(schedule, current.id, start, end)
-            nights = len(new_plan.capacity_days) if current.service_type == "boarding" else 0
+            nights = len(new_plan.capacity_days) if current.service_type == ServiceType.BOARDING else 0
             changed = replace(
                 current,
                 start_time=start,
@@ -320,7 +321,7 @@ class BookingService:
     def cancel(self, owner_id: str, booking_id: str) -> Booking:
         current = self.bookings.get_for_owner(owner_id, booking_id)
         if (
-            current.status == "cancelled"
+            current.status == BookingStatus.CANCELLED
             and current.payment_id
             and self.settler is not None
             and self.settler.settlement_pending(current)
@@ -328,8 +329,8 @@ class BookingService:
             # An earlier cancellation could not settle the payment: a repeated cancel retries that.
             self.settler.settle_cancellation(current, current)
             return current
-        lifecycle.require_transition(current.status, "cancelled")
-        cancelled = self.bookings.transition(current, "cancelled", self.occupied(current), self.clock())
+        lifecycle.require_transition(current.status, BookingStatus.CANCELLED)
+        cancelled = self.bookings.transition(current, BookingStatus.CANCELLED, self.occupied(current), self.clock())
         if self.settler is not None and current.payment_id:
             self.settler.settle_cancellation(current, cancelled)
         return cancelled
@@ -380,10 +381,10 @@ class BookingService:
         return self.bookings.roster(day, service_type, limit, cursor)
 
     def check_in(self, booking_id: str) -> Booking:
-        return self._staff_transition(booking_id, "checked_in")
+        return self._staff_transition(booking_id, BookingStatus.CHECKED_IN)
 
     def check_out(self, booking_id: str) -> Booking:
-        return self._staff_transition(booking_id, "completed")
+        return self._staff_transition(booking_id, BookingStatus.COMPLETED)
 
     def _staff_transition(self, booking_id: str, target: str) -> Booking:
         current = self.bookings.get(booking_id)
@@ -398,7 +399,7 @@ class BookingService:
 
     def capacity(self, *, consistent: bool = False) -> dict[str, int]:
         configured = self.bookings.capacity_limits(consistent=consistent)
-        return {s: configured.get(s, self.policy.default_daily_capacity) for s in ("daycare", "boarding", "parking")}
+        return {s: configured.get(s, self.policy.default_daily_capacity) for s in ServiceType}
 
 
 __all__ = ["ACTIVE_BOOKING_STATUSES", "BookingPolicy", "BookingService", "CancellationSettler"]

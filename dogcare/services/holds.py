@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dogcare.domain import lifecycle
+from dogcare.domain.vocabulary import BookingStatus
 from dogcare.errors import ConcurrentUpdate, InvalidTransition, NotFound
 from dogcare.storage.keys import HOLD_SHARDS
 
@@ -75,7 +76,7 @@ class HoldSweeper:
             return False
         plan = self.app.bookings.occupied(booking)
         try:
-            repo.transition(booking, "expired", plan, clock_now)
+            repo.transition(booking, BookingStatus.EXPIRED, plan, clock_now)
         except InvalidTransition:
             return False  # paid, cancelled or extended between our read and our write
         except ConcurrentUpdate as exc:

@@ -42,10 +42,21 @@ from typing import TYPE_CHECKING, Any
 from dogcare.commands import NewPayment
 from dogcare.domain import lifecycle
 from dogcare.domain.ids import new_id
-from dogcare.domain.lifecycle import TRANSITIONS
 from dogcare.domain.model import Booking, Payment
 from dogcare.domain.money import Money
+from dogcare.domain.payments import (
+    OPEN_STATUSES,
+    PAID_STATUSES,
+    RefundPolicy,
+    refund_all,
+    refund_owed,
+    refund_status,
+    require_change,
+    settlement_action,
+    with_refunded,
+)
 from dogcare.domain.scheduling import overlaps
+from dogcare.domain.vocabulary import PAID_BOOKING_STATUSES, BookingStatus, PaymentStatus
 from dogcare.errors import (
     BookingAlreadyPaid,
     BookingCancelled,
@@ -80,12 +91,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PROVIDER = "stripe"
-
-# Payment statuses, grouped by what they say about the money.
-OPEN_STATUSES = frozenset({"creating", "requires_payment_method", "processing", "failed"})
-PAID_STATUSES = frozenset({"succeeded", "refund_pending", "partially_refunded", "refunded"})
-# Booking statuses that can only be reached by paying.
-PAID_BOOKING_STATUSES = frozenset({"confirmed", "checked_in", "completed"})
 
 HANDLED_EVENTS = frozenset({EVENT_INTENT_SUCCEEDED, EVENT_INTENT_FAILED, EVENT_INTENT_CANCELED, EVENT_CHARGE_REFUNDED})
 
@@ -122,28 +127,6 @@ def refund_key(booking_id: str, already_refunded: int) -> str:
     return base if already_refunded == 0 else f"{base}-after-{already_refunded}"
 
 
-# --- the refund policy ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RefundPolicy:
-    """Full refund when cancelled at least ``full_hours`` before the start; ``late_percent`` after."""
-
-    full_hours: int = 24
-    late_percent: int = 50
-
-    def refund_for(self, paid: Money, start: datetime, cancelled_at: datetime) -> Money:
-        return paid.percent(self.percent_for(start, cancelled_at))
-
-    def full_refund_until(self, start: datetime) -> datetime:
-        return start - timedelta(hours=self.full_hours)
-
-    def percent_for(self, start: datetime, cancelled_at: datetime) -> int:
-        if cancelled_at <= self.full_refund_until(start):
-            return 100
-        return max(0, min(100, self.late_percent))
-
-
 @dataclass(frozen=True)
 class CancellationPreview:
     booking_id: str
@@ -153,16 +136,6 @@ class CancellationPreview:
     refund_percent: int
     full_refund_until: datetime | None  # None once the full-refund window has passed
     reason: str
-
-
-def refund_status(payment: Payment) -> str:
-    """The status of a paid payment from what was refunded and what is owed."""
-    if payment.amount_refunded >= payment.amount.amount:
-        return "refunded"
-    owed = None if payment.refund_due is None else min(payment.refund_due, payment.amount.amount)
-    if owed is not None and payment.amount_refunded < owed:
-        return "refund_pending"
-    return "partially_refunded" if payment.amount_refunded > 0 else "succeeded"
 
 
 def _failure_reason(data: Mapping[str, Any]) -> str:
@@ -203,6 +176,7 @@ class PaymentService:
     def _save(self, current: Payment, **changes: Any) -> Payment:
         """A versioned write of ``current`` with ``changes``; ``ConcurrentUpdate`` if it moved on."""
         changed = replace(current, updated_at=self.clock(), client_secret=None, **changes)
+        require_change(current, changed)
         return self.repo.update(current, changed)
 
     # --- owner use cases --------------------------------------------------------------
@@ -225,7 +199,7 @@ class PaymentService:
                 owner_id=owner_id,
                 booking_id=booking.id,
                 amount=booking.price,
-                status="creating",
+                status=PaymentStatus.CREATING,
                 provider=PROVIDER,
                 provider_reference=None,
                 amount_refunded=0,
@@ -267,15 +241,15 @@ class PaymentService:
         return until, plan.roster_days
 
     def _require_payable(self, booking: Booking) -> None:
-        if booking.status == "cancelled":
+        if booking.status == BookingStatus.CANCELLED:
             raise BookingCancelled("the booking is cancelled and cannot be paid for")
         # A hold past its deadline that the sweeper has not reached yet is still held: paying
         # for it extends it. Once expired, its places may be someone else's.
-        if booking.status == "expired":
+        if booking.status == BookingStatus.EXPIRED:
             raise BookingNotPayable("the booking was not paid in time and its places were released; book again")
         if booking.status in PAID_BOOKING_STATUSES:
             raise BookingAlreadyPaid(f"the booking is already paid (it is {booking.status})")
-        if booking.status != "pending":
+        if booking.status != BookingStatus.PENDING:
             raise BookingNotPayable(f"a {booking.status} booking cannot be paid for")
         if booking.start_time <= self.clock():
             raise BookingNotPayable("the booking has already started; it can no longer be paid for online")
@@ -288,9 +262,9 @@ class PaymentService:
                     raise BookingNotPayable("the payment did not match the booking's price and is refunded; book again")
                 if payment.status in PAID_STATUSES:
                     raise BookingAlreadyPaid("the booking is already paid")
-                if payment.status == "creating":
+                if payment.status == PaymentStatus.CREATING:
                     return self._open_intent(booking, payment)
-                if payment.status == "canceled":
+                if payment.status == PaymentStatus.CANCELED:
                     payment = self._replace_intent(booking, payment)
                     continue
                 reference = self._reference(payment)
@@ -312,7 +286,7 @@ class PaymentService:
     def _replace_intent(self, booking: Booking, payment: Payment) -> Payment:
         """Back to ``creating`` for a new intent; ``provider_reference`` keeps the cancelled one,
         from which the new intent's idempotency key is derived."""
-        return self._save(payment, status="creating", amount=booking.price, failure_reason=None)
+        return self._save(payment, status=PaymentStatus.CREATING, amount=booking.price, failure_reason=None)
 
     def _open_intent(self, booking: Booking, payment: Payment) -> Payment:
         """Create the intent of a ``creating`` payment (idempotently) and record it."""
@@ -326,9 +300,9 @@ class PaymentService:
         for _ in range(ATTEMPTS):
             if payment.provider_reference == intent.id:  # a concurrent request recorded it first
                 return replace(payment, client_secret=intent.client_secret)
-            if payment.status != "creating" or payment.provider_reference != previous:
+            if payment.status != PaymentStatus.CREATING or payment.provider_reference != previous:
                 break
-            status = "processing" if intent.status == PROCESSING else "requires_payment_method"
+            status = PaymentStatus.PROCESSING if intent.status == PROCESSING else PaymentStatus.REQUIRES_PAYMENT_METHOD
             try:
                 saved = self._save(payment, provider_reference=intent.id, status=status)
             except ConcurrentUpdate:
@@ -340,7 +314,7 @@ class PaymentService:
         # The payment moved on without this intent: the booking was cancelled meanwhile.
         self._discard(booking, intent)
         current = self.booking_repo.get(booking.id)
-        if current.status == "cancelled":
+        if current.status == BookingStatus.CANCELLED:
             raise BookingCancelled("the booking was cancelled while its payment was being set up")
         raise ConcurrentUpdate("the payment changed while it was being set up; please retry")
 
@@ -361,18 +335,18 @@ class PaymentService:
 
     def settlement_pending(self, booking: Booking) -> bool:
         """Whether the money of a cancelled booking still needs a provider call."""
-        if booking.status != "cancelled" or not booking.payment_id:
+        if booking.status != BookingStatus.CANCELLED or not booking.payment_id:
             return False
-        return self._pending_action(self.repo.get(booking.payment_id)) is not None
+        return settlement_action(self.repo.get(booking.payment_id)) is not None
 
     def settle_cancellation(self, before: Booking, after: Booking) -> None:
         """Cancel the unpaid intent, or refund per the policy; ``PaymentProviderUnavailable`` if
         the provider is down (the booking stays cancelled and a retry settles it)."""
-        if after.status != "cancelled" or not after.payment_id:
+        if after.status != BookingStatus.CANCELLED or not after.payment_id:
             return
         for _ in range(2 * ATTEMPTS):
             payment = self.repo.get(after.payment_id)
-            action = self._pending_action(payment)
+            action = settlement_action(payment)
             if action is None:
                 return
             try:
@@ -393,30 +367,18 @@ class PaymentService:
                 raise
         raise ConcurrentUpdate("the payment kept changing while settling the cancellation; please retry")
 
-    @staticmethod
-    def _pending_action(payment: Payment) -> str | None:
-        if payment.status in OPEN_STATUSES:
-            return "cancel"
-        if payment.status not in PAID_STATUSES:
-            return None
-        if payment.refund_due is None:
-            return None if payment.status == "refunded" else "decide"
-        if payment.amount_refunded < min(payment.refund_due, payment.amount.amount):
-            return "refund"
-        return None
-
     def _settle_open(self, booking: Booking, payment: Payment) -> None:
-        if payment.status == "creating":
+        if payment.status == PaymentStatus.CREATING:
             # Its intent, if one was made, was never handed out: nobody can pay it.
-            self._save(payment, status="canceled")
+            self._save(payment, status=PaymentStatus.CANCELED)
             return
         outcome = self._cancel_at_provider(booking, self._reference(payment))
         if outcome == SUCCEEDED:
             # The owner paid while the booking was being cancelled: all of it goes back.
             due = payment.amount.amount if payment.refund_due is None else payment.refund_due
-            self._save(payment, status="refund_pending", refund_due=due, failure_reason=None)
+            self._save(payment, status=PaymentStatus.REFUND_PENDING, refund_due=due, failure_reason=None)
         else:
-            self._save(payment, status="canceled")
+            self._save(payment, status=PaymentStatus.CANCELED)
 
     def _cancel_at_provider(self, booking: Booking, intent_id: str) -> str:
         """Cancel an intent; ``canceled``, or ``succeeded`` if it was paid before it could be."""
@@ -445,7 +407,7 @@ class PaymentService:
 
     def _pay_refund(self, booking: Booking, payment: Payment) -> None:
         assert payment.refund_due is not None
-        owed = min(payment.refund_due, payment.amount.amount) - payment.amount_refunded
+        owed = refund_owed(payment)
         key = refund_key(booking.id, payment.amount_refunded)
         result = self.gateway.refund(self._reference(payment), amount=owed, idempotency_key=key)
         total = min(payment.amount.amount, payment.amount_refunded + result.amount)
@@ -472,7 +434,7 @@ class PaymentService:
         booking = self.booking_repo.get_for_owner(owner_id, booking_id)
         now = self.clock()
         currency = booking.price.currency
-        if "cancelled" not in TRANSITIONS.get(booking.status, frozenset()):
+        if not lifecycle.can_transition(booking.status, BookingStatus.CANCELLED):
             reason = f"a {booking.status} booking cannot be cancelled"
             return CancellationPreview(booking.id, False, None, currency, 0, None, reason)
         percent = self.policy.percent_for(booking.start_time, now)
@@ -515,8 +477,8 @@ class PaymentService:
         if (
             payment is not None
             and booking is not None
-            and booking.status == "cancelled"
-            and self._pending_action(payment) is not None
+            and booking.status == BookingStatus.CANCELLED
+            and settlement_action(payment) is not None
         ):
             try:
                 self.settle_cancellation(booking, booking)
@@ -524,7 +486,7 @@ class PaymentService:
                 # A refusal will not change by delivering the event again: the event is applied;
                 # the settlement stays pending for the next cancel request (or a person) to finish.
                 logger.error("settling cancelled booking %s after webhook %s failed: %s", booking.id, event.id, exc)
-        elif payment is not None and booking is not None and self._pending_action(payment) == "refund":
+        elif payment is not None and booking is not None and settlement_action(payment) == "refund":
             # Money that could not confirm its booking (wrong amount, or an expired hold whose
             # places are gone): refunded with the booking's one refund key, so no path refunds twice.
             try:
@@ -535,7 +497,7 @@ class PaymentService:
 
     def _settle_refund(self, booking: Booking, payment: Payment) -> None:
         for _ in range(ATTEMPTS):
-            if self._pending_action(payment) != "refund":
+            if settlement_action(payment) != "refund":
                 return
             try:
                 self._pay_refund(booking, payment)
@@ -571,7 +533,7 @@ class PaymentService:
             )
             return self._mark(event, MISMATCH), payment, None
         booking = self.booking_repo.get(payment.booking_id)
-        if payment.status == "creating" and payment.provider_reference is not None:
+        if payment.status == PaymentStatus.CREATING and payment.provider_reference is not None:
             # About the cancelled intent being replaced: nothing left to change.
             return self._mark(event, UNCHANGED), payment, booking
 
@@ -580,20 +542,20 @@ class PaymentService:
             return self._mark(event, UNCHANGED), payment, booking
         outcome = APPLIED
         refused = target is None and changed.refund_due is not None and payment.refund_due is None
-        if refused and booking.status in ("pending", "expired"):
+        if refused and booking.status in (BookingStatus.PENDING, BookingStatus.EXPIRED):
             outcome = PRICE_MISMATCH  # _next_state refused to confirm for this amount
         revival = None
-        if target == "confirmed" and booking.status == "expired":
+        if target == BookingStatus.CONFIRMED and booking.status == BookingStatus.EXPIRED:
             revival = self._revival(booking)
             if revival is None:
-                target, changed, outcome = None, self._refund_all(changed), LATE_REFUNDED
+                target, changed, outcome = None, refund_all(changed), LATE_REFUNDED
         try:
             saved, after = self._commit_change(event, payment, changed, booking, target, outcome, revival)
         except EventAlreadyProcessed:
             return DUPLICATE, payment, booking
         except CapacityFull:
             # The expired hold's last places were taken between our read and our write.
-            target, changed, outcome = None, self._refund_all(changed), LATE_REFUNDED
+            target, changed, outcome = None, refund_all(changed), LATE_REFUNDED
             try:
                 saved, after = self._commit_change(event, payment, changed, booking, None, outcome, None)
             except EventAlreadyProcessed:
@@ -638,6 +600,7 @@ class PaymentService:
         """The payment change, the booking's move and the event marker: one transaction."""
         now = self.clock()
         tx = self.repo.transaction()
+        require_change(payment, changed)
         saved = self.repo.add_payment_update(tx, payment, replace(changed, updated_at=now))
         after = booking
         if target is not None:
@@ -650,12 +613,6 @@ class PaymentService:
         self.repo.add_event_marker(tx, event.id, event.type, outcome, now)
         self.repo.commit_event(tx)
         return saved, after
-
-    @staticmethod
-    def _refund_all(changed: Payment) -> Payment:
-        """Money that cannot confirm its booking: all of it is owed back."""
-        owed = replace(changed, refund_due=changed.amount.amount)
-        return replace(owed, status=refund_status(owed))
 
     def _revival(self, booking: Booking) -> tuple[str, Schedule, int] | None:
         """Whether money for an expired hold can still take its places: the stay has not begun,
@@ -719,35 +676,37 @@ class PaymentService:
             if payment.status in OPEN_STATUSES:
                 return replace(
                     payment,
-                    status="failed",
+                    status=PaymentStatus.FAILED,
                     failure_reason=_failure_reason(data),
                     provider_reference=intent_id,
                 ), None
             return payment, None
         if event_type == EVENT_INTENT_CANCELED:
             if payment.status in OPEN_STATUSES:
-                return replace(payment, status="canceled", provider_reference=intent_id), None
+                return replace(payment, status=PaymentStatus.CANCELED, provider_reference=intent_id), None
             return payment, None
         # payment_intent.succeeded, or charge.refunded (which implies the charge succeeded).
         changed, target = payment, None
         if payment.status not in PAID_STATUSES:
-            changed = replace(payment, status="succeeded", failure_reason=None, provider_reference=intent_id)
-            if booking.status in ("pending", "expired"):
+            changed = replace(
+                payment, status=PaymentStatus.SUCCEEDED, failure_reason=None, provider_reference=intent_id
+            )
+            if booking.status in (BookingStatus.PENDING, BookingStatus.EXPIRED):
                 if booking.price == payment.amount:
-                    target = "confirmed"  # for an expired hold: if its places are still free
+                    target = BookingStatus.CONFIRMED  # for an expired hold: if its places are still free
                 else:
                     # The money received (checked equal to the payment's amount) is not the
                     # booking's price: never confirm for it; all of it goes back.
                     changed = replace(changed, refund_due=changed.amount.amount)
-            elif booking.status == "cancelled" and changed.refund_due is None:
+            elif booking.status == BookingStatus.CANCELLED and changed.refund_due is None:
                 # Paid after (or while) the booking was cancelled: all of it goes back.
                 changed = replace(changed, refund_due=changed.amount.amount)
             elif booking.status not in PAID_BOOKING_STATUSES:
                 logger.error("payment %s succeeded for booking %s in status %s", payment.id, booking.id, booking.status)
         if event_type == EVENT_CHARGE_REFUNDED:
             refunded = int(data.get("amount_refunded") or 0)
-            changed = replace(changed, amount_refunded=max(changed.amount_refunded, refunded))
-        if changed.status in PAID_STATUSES:
+            changed = with_refunded(changed, refunded)
+        elif changed.status in PAID_STATUSES:
             changed = replace(changed, status=refund_status(changed))
         return changed, target
 

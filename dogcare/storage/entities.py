@@ -6,7 +6,7 @@ and both can live in one process (the tests run both side by side).
 
 Every item carries ``entity_type`` (the discriminator: PynamoDB picks the class from it)
 and ``schema_version``. Key attributes are generic (``pk``/``sk``/``gsiNpk``/``gsiNsk``) and
-set only by ``stamp_keys`` from the entity's own fields.
+set only from the entity's own fields, by the key functions of ``dogcare.storage.keys``.
 """
 
 from __future__ import annotations

@@ -168,28 +168,3 @@ def storage_errors() -> Iterator[None]:
         if is_transient(exc):
             raise StorageUnavailable("the database is busy or did not answer; please retry") from exc
         raise
-
-
-def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
-    return [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
-
-
-_default: Store | None = None
-_default_lock = threading.Lock()
-
-
-def get_store(settings: Settings | None = None) -> Store:
-    """The process-wide store, created on first use from the environment's settings."""
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                from dogcare.settings import get_settings
-
-                _default = Store(settings or get_settings())
-    return _default
-
-
-def reset_store() -> None:
-    global _default
-    _default = None

@@ -151,9 +151,9 @@ def lambda_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]
 
     from moto import mock_aws
 
-    from dogcare.payments.memory_gateway import InMemoryPaymentGateway
     from dogcare.payments.secrets import reset_gateway_cache
     from dogcare.storage.tables import create_tables
+    from dogcare.testing.payment_gateway import InMemoryPaymentGateway
     from handlers.common import runtime
 
     for name in list(os.environ):

@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway
 from dogcare.storage import keys
 from dogcare.storage.layout import TableLayout
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from handlers.registry import FUNCTIONS, PERMISSIONS, SCHEDULED_FUNCTIONS
 from tests.deploy.conftest import PREFIX, Caller, api_event, body_of, id_token_header, invoke, scheduled_event
 

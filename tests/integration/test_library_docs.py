@@ -16,8 +16,8 @@ def _examples() -> list[str]:
     return re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
 
 
-def test_the_doc_has_five_worked_examples() -> None:
-    assert len(_examples()) == 5
+def test_the_doc_has_five_worked_examples_and_a_testing_one() -> None:
+    assert len(_examples()) == 6
 
 
 @pytest.mark.parametrize("layout", ["single", "four"])
@@ -43,3 +43,4 @@ def test_library_examples_run_as_printed(
     assert "pending 45.00 USD" in printed
     assert printed.count("refused:") == 2
     assert "Rex" in printed
+    assert "kit: confirmed succeeded" in printed

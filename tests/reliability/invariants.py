@@ -19,9 +19,9 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from dogcare.domain.clock import parse_iso
-from dogcare.domain.model import ACTIVE_BOOKING_STATUSES
 from dogcare.domain.scheduling import overlaps, stay
 from dogcare.domain.skeleton import email_key
+from dogcare.domain.vocabulary import ACTIVE_BOOKING_STATUSES
 from dogcare.storage import keys
 
 BOOKKEEPING = ("RATE#", "IDEMPOTENCY#")

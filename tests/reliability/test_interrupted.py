@@ -19,7 +19,7 @@ import pytest
 
 from dogcare.commands import NewBooking, NewDog, RegisterOwner
 from dogcare.local.gateway import GatewayResponse, LambdaContext
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from handlers.registry import match
 from tests.reliability.api import ENV, Api, booking_body, configure, dog_body, reset_runtime
 from tests.reliability.invariants import data_items

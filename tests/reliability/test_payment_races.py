@@ -19,8 +19,8 @@ from dogcare.commands import NewBooking, NewPayment, UpdateBooking
 from dogcare.errors import DogcareError
 from dogcare.facade import Dogcare
 from dogcare.payments.gateway import EVENT_INTENT_SUCCEEDED
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway
 from dogcare.services.holds import HoldSweeper
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from tests.conftest import Clock
 from tests.reliability.conftest import AppFactory, at, check_invariants, owner_with_dog
 from tests.reliability.test_concurrency import race

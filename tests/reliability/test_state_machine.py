@@ -62,9 +62,9 @@ from dogcare.errors import (
 )
 from dogcare.facade import Dogcare
 from dogcare.maintenance.reconcile import reconcile
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from tests.conftest import Clock, make_settings
 from tests.faults import CONFLICT, PARTIAL, FaultProxy
 from tests.reliability.faults import no_backoff

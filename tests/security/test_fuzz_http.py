@@ -131,7 +131,7 @@ def gateway(api: Api) -> Any:
     """The local gateway's request path, its functions on moto, Stripe in process; a registered
     owner with a dog, and tokens from the development issuer."""
     from dogcare.local.gateway import LocalGateway
-    from dogcare.payments.memory_gateway import InMemoryPaymentGateway
+    from dogcare.testing.payment_gateway import InMemoryPaymentGateway
     from handlers.common import runtime
     from tests.integration.api.support import vaccinations
 

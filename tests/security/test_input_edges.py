@@ -91,7 +91,7 @@ def test_utf16_without_a_bom_is_not_json(api: Api, route: RouteSpec) -> None:
 
 
 def test_a_deeply_nested_signed_webhook_is_400(api: Api) -> None:
-    from dogcare.payments.memory_gateway import sign_payload
+    from dogcare.testing.payment_gateway import sign_payload
 
     payload = ('{"id": "evt_1", "type": "x", "data": ' + "[" * 2000 + "]" * 2000 + "}").encode()
     secret = "whsec_api_test_0123456789abcdef"

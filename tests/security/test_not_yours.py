@@ -53,7 +53,7 @@ def observed() -> Iterator[dict[str, list[Any]]]:
 @pytest.fixture
 def bobs(api: Api) -> dict[str, str]:
     """Bob's dog, booking and payment (Alice is registered too, with nothing of her own)."""
-    from dogcare.payments.memory_gateway import InMemoryPaymentGateway
+    from dogcare.testing.payment_gateway import InMemoryPaymentGateway
     from handlers.common import runtime
 
     runtime.dogcare().payments._gateway = InMemoryPaymentGateway()

@@ -17,8 +17,8 @@ import pytest
 
 from dogcare.errors import InvalidWebhook
 from dogcare.local.gateway import LocalGateway
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway, sign_payload
 from dogcare.payments.stripe_gateway import StripeGateway
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway, sign_payload
 
 SECRET = "whsec_protocol_edges_0123456789"
 

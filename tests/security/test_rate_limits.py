@@ -64,7 +64,7 @@ def clock_at(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
 
 def webhook(api: Api, source_ip: str) -> Any:
     """An unsigned webhook delivery: 400 once past the rate limit (which answers first)."""
-    from dogcare.payments.memory_gateway import InMemoryPaymentGateway
+    from dogcare.testing.payment_gateway import InMemoryPaymentGateway
     from handlers.common import runtime
 
     runtime.dogcare().payments._gateway = InMemoryPaymentGateway()  # Stripe, in process

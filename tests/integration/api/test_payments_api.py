@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from handlers.common import runtime
 from handlers.common.views import PaymentView
 from tests.integration.api.support import Api, assert_problem, day

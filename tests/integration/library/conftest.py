@@ -16,12 +16,12 @@ from weakref import WeakKeyDictionary
 
 import pytest
 
-from dogcare.commands import NewBooking, NewDog, RegisterOwner, VaccinationInput
+from dogcare.commands import VaccinationInput
 from dogcare.domain.model import Booking, Dog, Owner
 from dogcare.facade import Dogcare
 from dogcare.storage.store import Store
+from dogcare.testing import factories
 
-REQUIRED = ("rabies", "dhpp", "bordetella")
 VALID_UNTIL = date(2031, 12, 31)
 
 
@@ -30,19 +30,21 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
     return datetime(2030, month, day, hour, minute, tzinfo=UTC)
 
 
+# The library's factories, with this suite's fixed expiry and owner subject (tests compare
+# stored items and counts, so their inputs stay the same from run to run).
+
+
 def vaccinations(until: date = VALID_UNTIL, **overrides: date | None) -> list[VaccinationInput]:
-    expiries: dict[str, date | None] = dict.fromkeys(REQUIRED, until)
-    expiries.update(overrides)
-    return [VaccinationInput(name=n, expires_on=d) for n, d in expiries.items() if d is not None]
+    return factories.vaccinations(until, **overrides)
 
 
 def register(app: Dogcare, subject: str = "sub-a", email: str | None = None, name: str = "Ana") -> Owner:
-    return app.owners.register(subject, RegisterOwner(name=name), email or f"{subject}@example.com")
+    return factories.register_owner(app, subject, name=name, email=email)
 
 
 def add_dog(app: Dogcare, owner: Owner, name: str = "Rex", size: str = "large", **fields: Any) -> Dog:
     fields.setdefault("vaccinations", vaccinations())
-    return app.dogs.add(owner.id, NewDog(name=name, size=size, **fields))  # type: ignore[arg-type]
+    return factories.add_dog(app, owner, name=name, size=size, **fields)
 
 
 def book(
@@ -54,10 +56,8 @@ def book(
     end: datetime | None = None,
     **fields: Any,
 ) -> Booking:
-    start = start or at(5, 9)
-    end = end or (at(start.day + 3, 9) if service == "boarding" else start.replace(hour=17))
-    command = NewBooking(dog_id=dog.id, service_type=service, start_time=start, end_time=end, **fields)  # type: ignore[arg-type]
-    return app.bookings.create(owner.id, command)
+    """Default: daycare on Tuesday 2030-03-05, 09:00-17:00 UTC (boarding: three nights)."""
+    return factories.book(app, owner, dog, service, start or at(5, 9), end, **fields)
 
 
 # --- request recording -----------------------------------------------------------------

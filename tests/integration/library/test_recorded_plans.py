@@ -16,9 +16,9 @@ import pytest
 from dogcare.commands import NewPayment, UpdateBooking
 from dogcare.domain.model import Booking, Dog, Owner
 from dogcare.facade import Dogcare
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway
 from dogcare.storage import keys
 from dogcare.storage.entities import BOOKING_SCHEMA_VERSION
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from tests.conftest import Clock
 
 from .conftest import add_dog, at, book, items_by_key, keys_with_prefix, register

@@ -17,10 +17,10 @@ import pytest
 from dogcare.errors import InvalidWebhook, PaymentProviderError, PaymentProviderUnavailable
 from dogcare.local.fake_stripe import FakeStripe
 from dogcare.payments.gateway import IntentResult, PaymentGateway
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway
 from dogcare.payments.secrets import StripeKeys, build_gateway, reset_gateway_cache, write_local_keys
 from dogcare.payments.stripe_gateway import STRIPE_API_VERSION, StripeGateway
 from dogcare.settings import Settings
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 
 SECRET_KEY = "sk_test_integration_0123456789"
 WEBHOOK_SECRET = "whsec_integration_0123456789"

@@ -16,7 +16,8 @@ from dogcare.domain.lifecycle import (
     require_times_editable,
     require_transition,
 )
-from dogcare.domain.model import ACTIVE_BOOKING_STATUSES, BOOKING_STATUSES
+from dogcare.domain.model import BOOKING_STATUSES
+from dogcare.domain.vocabulary import ACTIVE_BOOKING_STATUSES
 from dogcare.errors import InvalidTransition
 
 ALLOWED = {

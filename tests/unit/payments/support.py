@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from dogcare.commands import NewBooking, NewDog, RegisterOwner, VaccinationInput
 from dogcare.domain.model import Booking, Dog, Owner
 from dogcare.facade import Dogcare
 from dogcare.storage import keys
 from dogcare.storage.store import Store
+from dogcare.testing import factories
 
 VALID_UNTIL = date(2031, 12, 31)
 
@@ -33,11 +32,8 @@ class Customer:
 
 def customer(app: Dogcare, name: str = "Ana") -> Customer:
     """A newly registered owner (a fresh subject every time) with a vaccinated large dog."""
-    subject = f"sub-{uuid.uuid4().hex[:12]}"
-    owner = app.owners.register(subject, RegisterOwner(name=name), f"{subject}@example.com")
-    vaccinations = [VaccinationInput(name=n, expires_on=VALID_UNTIL) for n in ("rabies", "dhpp", "bordetella")]
-    dog = app.dogs.add(owner.id, NewDog(name="Rex", size="large", vaccinations=vaccinations))
-    return Customer(owner, dog)
+    owner = factories.register_owner(app, name=name)
+    return Customer(owner, factories.add_dog(app, owner, vaccinations=factories.vaccinations(VALID_UNTIL)))
 
 
 def book(
@@ -48,10 +44,7 @@ def book(
     service: str = "daycare",
 ) -> Booking:
     """A pending booking (default: daycare on Tuesday 2030-03-05, 09:00-17:00 UTC, 45.00 USD)."""
-    start = start or at(5, 9)
-    end = end or start.replace(hour=17)
-    command = NewBooking(dog_id=who.dog.id, service_type=service, start_time=start, end_time=end)  # type: ignore[arg-type]
-    return app.bookings.create(who.id, command)
+    return factories.book(app, who.owner, who.dog, service, start or at(5, 9), end)
 
 
 def snapshot(app: Dogcare) -> dict[str, list[dict[str, Any]]]:

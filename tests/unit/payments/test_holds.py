@@ -15,18 +15,19 @@ from typing import Any
 
 import pytest
 
-from dogcare.commands import NewPayment, UpdateBooking
+from dogcare.commands import UpdateBooking
 from dogcare.domain.model import Booking, Payment
 from dogcare.errors import BookingNotPayable, CapacityFull, InvalidTransition, OverlappingBooking
 from dogcare.facade import Dogcare
 from dogcare.payments.gateway import EVENT_INTENT_SUCCEEDED
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway
 from dogcare.services.holds import HoldSweeper
 from dogcare.services.payments import LATE_REFUNDED, PRICE_MISMATCH
 from dogcare.settings import Settings
 from dogcare.storage import keys
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
+from dogcare.testing import factories
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from tests.conftest import Clock, make_settings
 
 from .support import Customer, at, book, customer, empty_tables, snapshot
@@ -77,14 +78,13 @@ def bo(app: Dogcare) -> Customer:
 
 
 def pay(app: Dogcare, who: Customer, booking: Booking) -> Payment:
-    return app.payments.create(who.id, NewPayment(booking_id=booking.id))
+    return factories.start_payment(app, who.owner, booking)
 
 
 def succeed(app: Dogcare, gw: InMemoryPaymentGateway, payment: Payment) -> str:
     """The owner pays; the ``payment_intent.succeeded`` webhook is delivered."""
     gw.succeed(str(payment.provider_reference))
-    body, signature = gw.signed_event(str(gw.events_of(EVENT_INTENT_SUCCEEDED)[-1]["id"]))
-    return app.payments.handle_webhook(body, signature)
+    return factories.deliver(app, gw, factories.last_event(gw, EVENT_INTENT_SUCCEEDED))
 
 
 def held(app: Dogcare, day: Any = DAY) -> tuple[int, list[str]]:
@@ -367,8 +367,7 @@ def test_money_that_is_not_the_price_never_confirms(app: Dogcare, gw: InMemoryPa
     with pytest.raises(BookingNotPayable):
         pay(app, ana, booking)
     # Delivered again: nothing more is refunded.
-    body, signature = gw.signed_event(str(gw.events_of(EVENT_INTENT_SUCCEEDED)[-1]["id"]))
-    assert app.payments.handle_webhook(body, signature) == "duplicate"
+    assert factories.deliver(app, gw, factories.last_event(gw, EVENT_INTENT_SUCCEEDED)) == "duplicate"
     assert [r.amount for r in gw.refunds_of(str(payment.provider_reference))] == [PRICE]
 
 

@@ -18,7 +18,7 @@ from dogcare.payments.gateway import (
     PaymentGateway,
     RefundResult,
 )
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway, sign_payload
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway, sign_payload
 
 NOW = 1_800_000_000
 

@@ -37,11 +37,13 @@ from dogcare.payments.gateway import (
     EVENT_INTENT_FAILED,
     EVENT_INTENT_SUCCEEDED,
 )
-from dogcare.payments.memory_gateway import InMemoryPaymentGateway
 from dogcare.services.payments import RefundPolicy, intent_key, refund_key, refund_status
 from dogcare.settings import Settings
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
+from dogcare.testing import factories
+from dogcare.testing.factories import deliver, last_event
+from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from tests.conftest import Clock, make_settings
 
 from .support import Customer, at, book, customer, empty_tables, event_outcome, snapshot
@@ -100,24 +102,12 @@ def ana(app: Dogcare) -> Customer:
 
 
 def pay(app: Dogcare, who: Customer, booking: Booking) -> Payment:
-    return app.payments.create(who.id, NewPayment(booking_id=booking.id))
-
-
-def deliver(app: Dogcare, gw: InMemoryPaymentGateway, event: str | dict[str, Any]) -> str:
-    body, signature = gw.signed_event(event)
-    return app.payments.handle_webhook(body, signature)
-
-
-def last_event(gw: InMemoryPaymentGateway, event_type: str) -> str:
-    return str(gw.events_of(event_type)[-1]["id"])
+    return factories.start_payment(app, who.owner, booking)
 
 
 def paid_booking(app: Dogcare, gw: InMemoryPaymentGateway, who: Customer, **kwargs: Any) -> tuple[Booking, Payment]:
-    booking = book(app, who, **kwargs)
-    payment = pay(app, who, booking)
-    gw.succeed(str(payment.provider_reference))
-    assert deliver(app, gw, last_event(gw, EVENT_INTENT_SUCCEEDED)) == "applied"
-    return app.booking_repository.get(booking.id), app.payment_repository.get(payment.id)
+    paid = factories.pay(app, gw, who.owner, book(app, who, **kwargs))
+    return paid.booking, paid.payment
 
 
 def state(app: Dogcare, booking: Booking) -> tuple[str, str, int, str | None]:

@@ -221,7 +221,7 @@ def test_build_gateway_without_configuration_raises(tmp_path: Path) -> None:
     "module",
     [
         "dogcare.payments.gateway",
-        "dogcare.payments.memory_gateway",
+        "dogcare.testing.payment_gateway",
         "dogcare.payments.stripe_gateway",
         "dogcare.payments.secrets",
         "dogcare.local.fake_stripe",

@@ -362,7 +362,8 @@ class InMemoryPaymentGateway:
             self._outcomes[key] = stored
         if stored.error is not None:
             raise PaymentProviderError(stored.error.detail)
-        return self._leave(stored.result)
+        result: T = stored.result  # what ``action`` returned for this key (outcomes are keyed per operation)
+        return self._leave(result)
 
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}_{next(self._ids):06d}{secrets.token_hex(6)}"
