@@ -68,6 +68,10 @@ NEVER = (
     "aws_lambda_powertools.event_handler.bedrock_agent",
     "aws_lambda_powertools.event_handler.vpc_lattice",
     "aws_lambda_powertools.event_handler.events_appsync",
+    # ... and event classes of other services, which the data classes' __init__ would load.
+    "aws_lambda_powertools.utilities.data_classes.sqs_event",
+    "aws_lambda_powertools.utilities.data_classes.kafka_event",
+    "aws_lambda_powertools.utilities.data_classes.s3_event",
 )
 # Only a request carrying an Idempotency-Key needs the idempotency utility (and boto3 for it).
 WITHOUT_KEY = ("aws_lambda_powertools.utilities.idempotency", "boto3")
