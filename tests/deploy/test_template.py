@@ -478,7 +478,7 @@ def test_the_xray_sdk_records_subsegments_in_prod_and_lambda_s_own_segments_else
     template: dict[str, Any], stage: str
 ) -> None:
     """Every stage traces (Tracing: Active: Lambda's segments); only prod also loads the X-Ray SDK
-    for the DynamoDB and Stripe subsegments, whose cost each cold start pays (docs/operations.md)."""
+    for the DynamoDB and Secrets Manager subsegments, whose cost each cold start pays (docs/operations.md)."""
     ev = deployed(template, Stage=stage)
     for function in ALL_FUNCTIONS:
         p = function_properties(ev, function)
