@@ -202,7 +202,7 @@ def run(dynamo: Dynamo, iterations: int = ITERATIONS) -> Section:
 def _setup(api: Api) -> dict[str, str]:
     ids: dict[str, str] = {}
     for sub in (FULL, RAW):
-        api.ok(sub, "POST", "/owners/register", {"name": "Bench Owner", "email": f"{sub}@example.com"})
+        api.register(sub, "Bench Owner", f"{sub}@example.com")
     ids["dog"] = api.ok(FULL, "POST", "/dogs", dog_body("Rex"))["id"]
     for name in ("Bella", "Luna"):
         api.ok(FULL, "POST", "/dogs", dog_body(name))

@@ -15,24 +15,25 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from dogcare.domain.clock import utcnow
-from dogcare.domain.model import Booking
-from dogcare.domain.pricing import PriceTable
-from dogcare.domain.scheduling import Facility
-from dogcare.repositories.bookings import BookingRepository
-from dogcare.repositories.dogs import DogRepository
-from dogcare.repositories.owners import OwnerRepository
-from dogcare.repositories.payments import PaymentRepository
-from dogcare.services.bookings import BookingPolicy, BookingService
-from dogcare.services.dogs import DogService
-from dogcare.services.owners import OwnerService
-from dogcare.services.staff import StaffService
 from dogcare.settings import Settings, get_settings
-from dogcare.storage.cursors import CursorCodec, local_secret
 from dogcare.storage.store import Store
 
+# The repositories and services are imported where they are built: a Lambda function imports
+# only those of its own routes (the dogs function never loads the booking rules or the staff
+# service), which is a measurable part of its cold start (docs/performance.md).
 if TYPE_CHECKING:
+    from dogcare.domain.model import Booking
     from dogcare.payments.gateway import PaymentGateway
+    from dogcare.repositories.bookings import BookingRepository
+    from dogcare.repositories.dogs import DogRepository
+    from dogcare.repositories.owners import OwnerRepository
+    from dogcare.repositories.payments import PaymentRepository
+    from dogcare.services.bookings import BookingPolicy, BookingService
+    from dogcare.services.dogs import DogService
+    from dogcare.services.owners import OwnerService
     from dogcare.services.payments import PaymentService
+    from dogcare.services.staff import StaffService
+    from dogcare.storage.cursors import CursorCodec
 
 
 class Dogcare:
@@ -55,6 +56,8 @@ class Dogcare:
 
     @cached_property
     def cursors(self) -> CursorCodec:
+        from dogcare.storage.cursors import CursorCodec, local_secret
+
         secret = self.settings.cursor_secret
         if secret:
             return CursorCodec(secret.encode())
@@ -65,26 +68,38 @@ class Dogcare:
 
     @cached_property
     def owner_repository(self) -> OwnerRepository:
+        from dogcare.repositories.owners import OwnerRepository
+
         return OwnerRepository(self.store, self.cursors, self.clock)
 
     @cached_property
     def dog_repository(self) -> DogRepository:
+        from dogcare.repositories.dogs import DogRepository
+
         repo = DogRepository(self.store, self.cursors, self.clock)
         repo.configure_vaccinations(self.settings.required_vaccinations, self.settings.vaccination_expiring_days)
         return repo
 
     @cached_property
     def booking_repository(self) -> BookingRepository:
+        from dogcare.repositories.bookings import BookingRepository
+
         return BookingRepository(self.store, self.cursors, self.clock)
 
     @cached_property
     def payment_repository(self) -> PaymentRepository:
+        from dogcare.repositories.payments import PaymentRepository
+
         return PaymentRepository(self.store, self.cursors, self.clock)
 
     # --- services --------------------------------------------------------------------
 
     @cached_property
     def policy(self) -> BookingPolicy:
+        from dogcare.domain.pricing import PriceTable
+        from dogcare.domain.scheduling import Facility
+        from dogcare.services.bookings import BookingPolicy
+
         s = self.settings
         return BookingPolicy(
             facility=Facility(s.timezone, s.opening_hour, s.closing_hour, s.booking_horizon_days),
@@ -99,19 +114,27 @@ class Dogcare:
 
     @cached_property
     def owners(self) -> OwnerService:
+        from dogcare.services.owners import OwnerService
+
         return OwnerService(self.owner_repository, self.clock)
 
     @cached_property
     def dogs(self) -> DogService:
+        from dogcare.services.dogs import DogService
+
         return DogService(self.dog_repository, self.clock)
 
     @cached_property
     def bookings(self) -> BookingService:
+        from dogcare.services.bookings import BookingService
+
         settler = _PaymentsSettler(self)
         return BookingService(self.booking_repository, self.dog_repository, self.policy, self.clock, settler)
 
     @cached_property
     def staff(self) -> StaffService:
+        from dogcare.services.staff import StaffService
+
         return StaffService(self.bookings, self.owners)
 
     @cached_property

@@ -19,8 +19,13 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
-from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder, Router
+from aws_lambda_powertools.event_handler.api_gateway import (
+    APIGatewayRestResolver,
+    CORSConfig,
+    Response,
+    ResponseBuilder,
+    Router,
+)
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,

@@ -23,7 +23,8 @@ T = TypeVar("T")
 
 
 class View(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Built on first use, not at import: a cold start builds only the views its route returns.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class AddressView(View):

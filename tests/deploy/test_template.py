@@ -473,6 +473,20 @@ def test_the_functions_are_the_code_s_functions(template: dict[str, Any]) -> Non
         assert name in makefile, f"deploy/Makefile has no build-{name} target"
 
 
+@pytest.mark.parametrize("stage", ["dev", "staging", "prod"])
+def test_the_xray_sdk_records_subsegments_in_prod_and_lambda_s_own_segments_elsewhere(
+    template: dict[str, Any], stage: str
+) -> None:
+    """Every stage traces (Tracing: Active: Lambda's segments); only prod also loads the X-Ray SDK
+    for the DynamoDB and Secrets Manager subsegments, whose cost each cold start pays (docs/operations.md)."""
+    ev = deployed(template, Stage=stage)
+    for function in ALL_FUNCTIONS:
+        p = function_properties(ev, function)
+        assert p["Tracing"] == "Active"
+        disabled = p["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"]
+        assert disabled == ("false" if stage == "prod" else "true"), function
+
+
 def test_every_function_logs_to_a_group_with_retention(template: dict[str, Any]) -> None:
     ev = deployed(template)
     groups = {
