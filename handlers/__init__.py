@@ -45,7 +45,10 @@ def reexports(package: str) -> dict[str, str]:
 def _make_lazy(package: str) -> None:
     if package in sys.modules:
         return  # already imported (really, or lazily): nothing left to defer
-    spec = importlib.util.find_spec(package)
+    try:
+        spec = importlib.util.find_spec(package)
+    except ModuleNotFoundError:
+        return  # Powertools not installed (the route table read by build checks): nothing to defer
     if spec is None or spec.loader is None:
         return
     module = importlib.util.module_from_spec(spec)
