@@ -10,8 +10,9 @@ cryptography (about 50 ms) on their cold start. Only the authorizer verifies tok
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dogcare.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from dogcare.auth.dev_issuer import DEV_CLIENT_ID, DEV_ISSUER, DevIssuer
@@ -66,13 +67,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 def __dir__() -> list[str]:

@@ -14,7 +14,7 @@ did get written is harmless).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from dogcare.errors import StorageUnavailable
@@ -51,20 +51,15 @@ def _read_chunk(
     for table, pk, sk in chunk:
         pending.setdefault(table, {"Keys": [], "ConsistentRead": consistent})
         pending[table]["Keys"].append({"pk": {"S": pk}, "sk": {"S": sk}})
-    failure: StorageUnavailable | None = None
-    for _ in backoff.tries():
-        try:
-            with storage_errors():
-                response = store.client.batch_get_item(RequestItems=pending)
-        except StorageUnavailable as exc:  # throttled as a whole: botocore's tries spent, ours go on
-            failure = exc
-            continue
+
+    def collect(response: dict[str, Any]) -> None:
         for table, rows in response.get("Responses", {}).items():
             for row in rows:
                 found[(table, row["pk"]["S"], row["sk"]["S"])] = row
-        pending = response.get("UnprocessedKeys") or {}
-        if not pending:
-            return
+
+    pending, failure = _until_processed(store.client.batch_get_item, pending, "UnprocessedKeys", backoff, collect)
+    if not pending:
+        return
     unread = sum(len(entry.get("Keys", [])) for entry in pending.values())
     message = f"the database is busy ({unread} records could not be read); please retry"
     raise StorageUnavailable(message) from failure
@@ -87,20 +82,38 @@ def batch_write(
     requests += [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for pk, sk in deletes]
     for start in range(0, len(requests), MAX_BATCH_WRITES):
         pending: dict[str, Any] = {table: requests[start : start + MAX_BATCH_WRITES]}
-        failure: StorageUnavailable | None = None
-        for _ in (backoff or retry.DEFAULT_BACKOFF).tries():
-            try:
-                with storage_errors():
-                    response = store.client.batch_write_item(RequestItems=pending)
-            except StorageUnavailable as exc:  # throttled as a whole: botocore's tries spent, ours go on
-                failure = exc
-                continue
-            pending = response.get("UnprocessedItems") or {}
-            if not pending:
-                break
+        pending, failure = _until_processed(
+            store.client.batch_write_item, pending, "UnprocessedItems", backoff or retry.DEFAULT_BACKOFF
+        )
         if pending:
             later = max(0, len(requests) - start - MAX_BATCH_WRITES)  # the chunks not sent yet
             unwritten = sum(len(entries) for entries in pending.values()) + later
             message = f"the database is busy ({unwritten} records were not written); please retry"
             raise StorageUnavailable(message) from failure
     return len(requests)
+
+
+def _until_processed(
+    send: Callable[..., dict[str, Any]],
+    pending: dict[str, Any],
+    unprocessed: str,
+    backoff: Backoff,
+    on_response: Callable[[dict[str, Any]], None] | None = None,
+) -> tuple[dict[str, Any], StorageUnavailable | None]:
+    """Send ``pending`` until DynamoDB has processed all of it or the tries are spent; returns
+    what is left (empty: done) and the last failure. A request throttled as a whole counts as
+    a try like a partial answer: botocore's own tries are spent by then, ours go on."""
+    failure: StorageUnavailable | None = None
+    for _ in backoff.tries():
+        try:
+            with storage_errors():
+                response = send(RequestItems=pending)
+        except StorageUnavailable as exc:
+            failure = exc
+            continue
+        if on_response is not None:
+            on_response(response)
+        pending = response.get(unprocessed) or {}
+        if not pending:
+            return {}, None
+    return pending, failure
