@@ -209,13 +209,15 @@ def handler_module(name: str) -> Any:
 
 @lru_cache(maxsize=1)
 def routes() -> tuple[RouteSpec, ...]:
+    # Here, not at the top: the build check imports this module without Powertools installed.
+    from handlers.common.powertools_adapter import route_keys
+
     found: list[RouteSpec] = []
     for function, module_name in FUNCTIONS.items():
         module = handler_module(module_name)
-        for key in module.router._routes:
-            rule, methods = key[0], key[1]
+        for rule, methods in route_keys(module.router):
             path = re.sub(r"<(\w+)>", r"{\1}", rule)
-            for method in methods if isinstance(methods, tuple | list) else (methods,):
+            for method in methods:
                 public = (method.upper(), path) in PUBLIC
                 found.append(RouteSpec(method.upper(), path, function, module_name, public))
     return tuple(sorted(found, key=lambda r: (r.path, r.method)))

@@ -13,7 +13,6 @@ import base64
 import binascii
 import json
 import math
-import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
@@ -37,6 +36,7 @@ from dogcare.errors import DogcareError, StorageUnavailable, Unauthenticated
 from dogcare.settings import get_settings
 from dogcare.storage.store import is_transient
 from handlers.common import idempotency, problems, runtime
+from handlers.common.powertools_adapter import Resolver
 from handlers.registry import PUBLIC
 
 logger = Logger(child=True)  # logs through the functions' logger (handlers.common.observability)
@@ -83,40 +83,6 @@ def cors_config() -> CORSConfig:
         max_age=PREFLIGHT_MAX_AGE,
         allow_credentials=False,
     )
-
-
-class Resolver(APIGatewayRestResolver):
-    """Powertools' REST resolver, with the event being handled kept per thread.
-
-    Powertools keeps the current event and Lambda context in class attributes, shared by every
-    resolver of the process. A Lambda process handles one event at a time, but the local
-    gateway runs several functions' containers on threads of one process: there, a request in
-    flight could read another request's event, and act as that request's caller.
-    """
-
-    _request = threading.local()
-
-    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        self._request.event = self._to_proxy_event(dict(event))
-        self._request.context = context
-        result: dict[str, Any] = super().resolve(event, context)
-        return result
-
-    @property
-    def current_event(self) -> Any:
-        return self._request.event
-
-    @current_event.setter
-    def current_event(self, value: Any) -> None:
-        self._request.event = value
-
-    @property
-    def lambda_context(self) -> Any:
-        return self._request.context
-
-    @lambda_context.setter
-    def lambda_context(self, value: Any) -> None:
-        self._request.context = value
 
 
 def build_app(router: Router) -> APIGatewayRestResolver:
