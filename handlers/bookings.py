@@ -11,8 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from dogcare.commands import Moment, NewBooking, UpdateBooking
 from dogcare.domain.ids import owner_id_for
 from handlers.common import runtime
-from handlers.common.http import Cursor, Limit, if_match, json_response, responses
-from handlers.common.idempotency import idempotent
+from handlers.common.http import Cursor, Limit, idempotency_key, if_match, json_response, responses
+from handlers.common.idempotency import KeyedRequest, idempotent_use_case
 from handlers.common.observability import count, lambda_entrypoint
 from handlers.common.resolver import identity
 from handlers.common.views import AvailabilityView, BookingView, CancellationView, PageView, QuoteView
@@ -47,6 +47,14 @@ def list_bookings(
     return json_response(view)
 
 
+@idempotent_use_case("bookings", "bookings")
+def book(request: KeyedRequest[NewBooking]) -> BookingView:
+    """The use case of ``POST /bookings``; a replay with its key gets the first booking back."""
+    booking = runtime.dogcare().bookings.create(request.caller, request.command, request_key=request.key)
+    count("BookingsCreated")
+    return BookingView.of(booking)
+
+
 @router.post(
     "/bookings",
     summary="Book care for a dog (honours Idempotency-Key)",
@@ -54,17 +62,9 @@ def list_bookings(
     responses=responses(201, BookingView, 404, 409, 413, 415, 422),
 )
 def create_booking(body: NewBooking) -> Response[BookingView]:
-    owner = _owner()
-
-    key = router.current_event.headers.get("Idempotency-Key")
-
-    def book() -> dict:
-        booking = runtime.dogcare().bookings.create(owner, body, request_key=key)
-        count("BookingsCreated")
-        return {"view": BookingView.of(booking).model_dump(mode="json"), "version": booking.version}
-
-    result = idempotent("bookings", "bookings", owner, key, body.model_dump(mode="json"), book)
-    return json_response(BookingView.model_validate(result["view"]), 201, result["version"])
+    request = KeyedRequest[NewBooking](caller=_owner(), key=idempotency_key(router), command=body)
+    view = book(request=request, lambda_context=router.lambda_context)
+    return json_response(view, 201, view.version)
 
 
 @router.post(

@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from dogcare.commands import NewPayment
 from dogcare.domain.ids import owner_id_for
 from handlers.common import runtime
-from handlers.common.http import json_response, responses
-from handlers.common.idempotency import idempotent
+from handlers.common.http import idempotency_key, json_response, responses
+from handlers.common.idempotency import KeyedRequest, idempotent_use_case
 from handlers.common.observability import count, lambda_entrypoint
 from handlers.common.resolver import identity
 from handlers.common.views import PaymentView
@@ -26,6 +26,15 @@ class WebhookAck(BaseModel):
     outcome: str
 
 
+@idempotent_use_case("payments", "payments")
+def pay(request: KeyedRequest[NewPayment]) -> PaymentView:
+    """The use case of ``POST /payments``; a replay with its key gets the first payment (and
+    its client secret) back."""
+    payment = runtime.dogcare().payments.create(request.caller, request.command)
+    count("PaymentsStarted")
+    return PaymentView.of(payment, include_secret=True)
+
+
 @router.post(
     "/payments",
     summary="Pay for a pending booking (honours Idempotency-Key)",
@@ -33,19 +42,10 @@ class WebhookAck(BaseModel):
     responses=responses(201, PaymentView, 404, 409, 413, 415, 422, 502),
 )
 def create_payment(body: NewPayment) -> Response[PaymentView]:
-    owner = owner_id_for(identity(router).subject)
-
-    def pay() -> dict:
-        payment = runtime.dogcare().payments.create(owner, body)
-        count("PaymentsStarted")
-        return {
-            "view": PaymentView.of(payment, include_secret=True).model_dump(mode="json"),
-            "version": payment.version,
-        }
-
-    key = router.current_event.headers.get("Idempotency-Key")
-    result = idempotent("payments", "payments", owner, key, body.model_dump(mode="json"), pay)
-    return json_response(PaymentView.model_validate(result["view"]), 201, result["version"])
+    caller = owner_id_for(identity(router).subject)
+    request = KeyedRequest[NewPayment](caller=caller, key=idempotency_key(router), command=body)
+    view = pay(request=request, lambda_context=router.lambda_context)
+    return json_response(view, 201, view.version)
 
 
 @router.get(

@@ -1,25 +1,32 @@
 """``Idempotency-Key`` for POST routes, with Powertools Idempotency on DynamoDB.
 
-A replay with the same key (and the same caller) returns the first response; the same
-key with a different body is rejected with 422; a request still in flight with the key
-answers 409. The record lives in the table of the function's entity, keyed
-``IDEMPOTENCY#{function}#{shard}`` / ``{hash}``, and expires by TTL. The shard (one of
-``keys.IDEMPOTENCY_SHARDS``) is a hash of caller and key, so a function's keyed POSTs spread
-over that many partitions instead of all writing one; each shard is its own Powertools
-persistence layer with its own documented ``static_pk_value`` (a replay hashes to the same
-shard, so it finds its record).
+A keyed POST's use case is a module-level function taking a :class:`KeyedRequest` as its
+``request`` keyword argument (the caller, the key and the command) and returning its view
+model; ``@idempotent_use_case(function, table)`` makes it idempotent per (caller, key) with
+Powertools' ``idempotent_function`` and ``PydanticSerializer``: a replay with the same key
+returns the first view (so the same status, body and ETag); the same key with a different
+command is rejected with 422; a request still in flight with the key answers 409.
 
-Powertools and boto3 are imported only when a request carries a key, to keep the
-cold start of key-less requests small.
+The record lives in the table of the function's entity, keyed ``IDEMPOTENCY#{function}#{shard}``
+/ ``{hash}``, and expires by TTL after 24 hours. The shard (one of ``keys.IDEMPOTENCY_SHARDS``)
+is a hash of caller and key, so a function's keyed POSTs spread over that many partitions
+instead of all writing one; each shard is its own Powertools persistence layer with its own
+documented ``static_pk_value`` (a replay hashes to the same shard, so it finds its record).
+That is why ``idempotent_function`` is applied to the use case once per shard, when a shard is
+first used, rather than where the use case is defined; it is also why Powertools and boto3 are
+imported only when a request carries a key, which keeps the cold start of key-less requests small.
 """
 
 from __future__ import annotations
 
-import contextvars
+import functools
 import re
+import typing
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from dogcare.errors import Conflict, FieldError, ValidationFailed
 from dogcare.settings import get_settings
@@ -29,8 +36,17 @@ from dogcare.storage.layout import LogicalTable, TableLayout
 _KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
 EXPIRES_AFTER_SECONDS = 24 * 3600
 
-_compute: contextvars.ContextVar[Callable[[], dict[str, Any]]] = contextvars.ContextVar("idempotent_compute")
-lambda_context: contextvars.ContextVar[Any] = contextvars.ContextVar("lambda_context", default=None)
+Command = TypeVar("Command", bound=BaseModel)
+View = TypeVar("View", bound=BaseModel)
+View_co = TypeVar("View_co", bound=BaseModel, covariant=True)
+
+
+class KeyedRequest(BaseModel, Generic[Command]):
+    """The input of a keyed use case: who asks (the owner id), under which key, for what."""
+
+    caller: str
+    key: str | None
+    command: Command
 
 
 class KeyReused(ValidationFailed):
@@ -43,6 +59,48 @@ class KeyInFlight(Conflict):
     title = "Request in progress"
 
 
+class IdempotentUseCase(Protocol[View_co]):
+    """A use case made idempotent: called with its request and the invocation's Lambda context."""
+
+    def __call__(self, *, request: KeyedRequest[Any], lambda_context: Any) -> View_co: ...
+
+
+def idempotent_use_case(
+    function_name: str, logical: LogicalTable
+) -> Callable[[Callable[..., View]], IdempotentUseCase[View]]:
+    """Make a use case idempotent per (caller, key), its records in ``logical``'s table under
+    ``IDEMPOTENCY#{function_name}#…``. A request without a key runs the use case as it is."""
+
+    def decorate(use_case: Callable[..., View]) -> IdempotentUseCase[View]:
+        @functools.wraps(use_case)
+        def run(*, request: KeyedRequest[Any], lambda_context: Any) -> View:
+            if request.key is None:
+                return use_case(request=request)
+            if not _KEY.match(request.key):
+                raise ValidationFailed.field("header.Idempotency-Key", "8 to 128 characters of A-Z a-z 0-9 . _ : -")
+            from aws_lambda_powertools.utilities.idempotency.exceptions import (
+                IdempotencyAlreadyInProgressError,
+                IdempotencyValidationError,
+            )
+
+            shard = keys.idempotency_shard(request.caller, request.key)
+            once, config = _once_per_key(use_case, function_name, logical, shard)
+            if lambda_context is not None:
+                # The in-flight record expires with the invocation, so a timed-out one frees its key.
+                config.register_lambda_context(lambda_context)
+            try:
+                return once(request=request)
+            except IdempotencyValidationError as exc:
+                message = "this Idempotency-Key was used with a different request body"
+                raise KeyReused(message, [FieldError("header.Idempotency-Key", message, "reused")]) from exc
+            except IdempotencyAlreadyInProgressError as exc:
+                raise KeyInFlight("a request with this Idempotency-Key is still in progress; retry shortly") from exc
+
+        return run
+
+    return decorate
+
+
 @cache
 def _client() -> Any:
     import boto3
@@ -52,12 +110,16 @@ def _client() -> Any:
 
 
 @cache
-def _runner(function_name: str, logical: LogicalTable, shard: int) -> tuple[Callable[..., dict[str, Any]], Any]:
+def _once_per_key(
+    use_case: Callable[..., View], function_name: str, logical: LogicalTable, shard: int
+) -> tuple[Callable[..., View], Any]:
+    """``use_case`` under Powertools' ``idempotent_function``, its records in one shard."""
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
         idempotent_function,
     )
+    from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
     settings = get_settings()
     table = TableLayout(settings.table_layout, settings.table_prefix).table_name(logical)
@@ -69,53 +131,24 @@ def _runner(function_name: str, logical: LogicalTable, shard: int) -> tuple[Call
         boto3_client=_client(),
     )
     config = IdempotencyConfig(
-        event_key_jmespath="[owner, key]",
-        payload_validation_jmespath="body",
+        event_key_jmespath="[caller, key]",
+        payload_validation_jmespath="command",
         raise_on_no_idempotency_key=True,
         expires_after_seconds=EXPIRES_AFTER_SECONDS,
     )
-
-    @idempotent_function(data_keyword_argument="request", persistence_store=layer, config=config)
-    def run(request: dict[str, Any]) -> dict[str, Any]:
-        return _compute.get()()
-
-    return run, config
-
-
-def idempotent(
-    function_name: str,
-    logical: LogicalTable,
-    owner_id: str,
-    key: str | None,
-    body: dict[str, Any],
-    compute: Callable[[], dict[str, Any]],
-) -> dict[str, Any]:
-    """Run ``compute`` once per (caller, key); later calls get its first result back."""
-    if key is None:
-        return compute()
-    if not _KEY.match(key):
-        raise ValidationFailed.field("header.Idempotency-Key", "8 to 128 characters of A-Z a-z 0-9 . _ : -")
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (
-        IdempotencyAlreadyInProgressError,
-        IdempotencyValidationError,
+    # The view model named explicitly: the handler modules' annotations are strings
+    # (``from __future__ import annotations``), which Powertools would not resolve itself.
+    serializer = PydanticSerializer(model=typing.get_type_hints(use_case)["return"])
+    once = idempotent_function(
+        use_case,
+        data_keyword_argument="request",
+        persistence_store=layer,
+        config=config,
+        output_serializer=serializer,
     )
-
-    run, config = _runner(function_name, logical, keys.idempotency_shard(owner_id, key))
-    context = lambda_context.get()
-    if context is not None:
-        config.register_lambda_context(context)
-    token = _compute.set(compute)
-    try:
-        return run(request={"owner": owner_id, "key": key, "body": body})
-    except IdempotencyValidationError as exc:
-        message = "this Idempotency-Key was used with a different request body"
-        raise KeyReused(message, [FieldError("header.Idempotency-Key", message, "reused")]) from exc
-    except IdempotencyAlreadyInProgressError as exc:
-        raise KeyInFlight("a request with this Idempotency-Key is still in progress; retry shortly") from exc
-    finally:
-        _compute.reset(token)
+    return once, config
 
 
 def reset() -> None:
-    _runner.cache_clear()
+    _once_per_key.cache_clear()
     _client.cache_clear()

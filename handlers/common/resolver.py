@@ -35,7 +35,7 @@ from dogcare.auth.identity import Identity, identity_from_authorizer_context
 from dogcare.errors import DogcareError, StorageUnavailable, Unauthenticated
 from dogcare.settings import get_settings
 from dogcare.storage.store import is_transient
-from handlers.common import idempotency, problems, runtime
+from handlers.common import problems, runtime
 from handlers.common.powertools_adapter import Resolver
 from handlers.registry import PUBLIC
 
@@ -297,7 +297,6 @@ def _nesting(text: str) -> int:
 
 
 def handle(app_factory: Callable[[], APIGatewayRestResolver], event: dict[str, Any], context: Any) -> dict[str, Any]:
-    idempotency.lambda_context.set(context)
     blocked = gate(event)
     app = app_factory()
     if blocked is not None:
