@@ -79,19 +79,22 @@ def responses(success: int, model: Any | None, *errors: int) -> dict[int, Any]:
     shape), 429 and 503. A route that takes a body (it lists 415) can also answer 400: the
     request gate refuses malformed or too deeply nested JSON there.
     """
-    result: dict[int, Any] = {}
+    statuses = {401, 422, 429, 503, *errors}
+    if 415 in statuses:
+        statuses.add(400)
+    # 422 first, where the published document has always had it (Powertools' own request
+    # validation put its default 422 there before handlers.common.resolver installed it itself).
+    result: dict[int, Any] = {422: _problem_response(422)}
     if model is None:
         # An explicit empty content map: without one, Powertools documents the handler's
         # return annotation as a JSON body, which a 204 never has.
         result[success] = {"description": "No content", "content": {}}
     else:
         result[success] = {"description": "OK" if success == 200 else "Created", "content": _content(model)}
-    statuses = {401, 422, 429, 503, *errors}
-    if 415 in statuses:
-        statuses.add(400)
-    for status in sorted(statuses):
-        result[status] = {
-            "description": ERROR_TEXT[status],
-            "content": _content(ProblemView, "application/problem+json"),
-        }
+    for status in sorted(statuses - {422}):
+        result[status] = _problem_response(status)
     return result
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    return {"description": ERROR_TEXT[status], "content": _content(ProblemView, "application/problem+json")}

@@ -30,7 +30,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
 from handlers.common import runtime
-from handlers.common.resolver import build_app, handle
+from handlers.common.resolver import build_app
 
 
 class _Stdout(io.TextIOBase):
@@ -92,7 +92,7 @@ def lambda_entrypoint(router: Any) -> tuple[Callable[[], APIGatewayRestResolver]
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict, context: Any) -> dict:
         started = time.perf_counter()
-        response = handle(get_app, event, context)
+        response = get_app().resolve(event, context)
         logger.info(
             "request handled",
             extra={
