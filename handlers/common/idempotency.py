@@ -8,7 +8,7 @@ returns the first view (so the same status, body and ETag); the same key with a 
 command is rejected with 422; a request still in flight with the key answers 409.
 
 The record lives in the table of the function's entity, keyed ``IDEMPOTENCY#{function}#{shard}``
-/ ``{hash}``, and expires by TTL after 24 hours. The shard (one of ``keys.IDEMPOTENCY_SHARDS``)
+/ ``{use case}#{hash}``, and expires by TTL after 24 hours. The shard (one of ``keys.IDEMPOTENCY_SHARDS``)
 is a hash of caller and key, so a function's keyed POSTs spread over that many partitions
 instead of all writing one; each shard is its own Powertools persistence layer with its own
 documented ``static_pk_value`` (a replay hashes to the same shard, so it finds its record).
@@ -19,11 +19,10 @@ imported only when a request carries a key, which keeps the cold start of key-le
 
 from __future__ import annotations
 
-import functools
 import re
 import typing
 from collections.abc import Callable
-from functools import cache
+from functools import cache, wraps
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
@@ -72,7 +71,7 @@ def idempotent_use_case(
     ``IDEMPOTENCY#{function_name}#…``. A request without a key runs the use case as it is."""
 
     def decorate(use_case: Callable[..., View]) -> IdempotentUseCase[View]:
-        @functools.wraps(use_case)
+        @wraps(use_case)
         def run(*, request: KeyedRequest[Any], lambda_context: Any) -> View:
             if request.key is None:
                 return use_case(request=request)
@@ -84,7 +83,7 @@ def idempotent_use_case(
             )
 
             shard = keys.idempotency_shard(request.caller, request.key)
-            once, config = _once_per_key(use_case, function_name, logical, shard)
+            once, config = _idempotent_in_shard(use_case, function_name, logical, shard)
             if lambda_context is not None:
                 # The in-flight record expires with the invocation, so a timed-out one frees its key.
                 config.register_lambda_context(lambda_context)
@@ -110,10 +109,11 @@ def _client() -> Any:
 
 
 @cache
-def _once_per_key(
+def _idempotent_in_shard(
     use_case: Callable[..., View], function_name: str, logical: LogicalTable, shard: int
 ) -> tuple[Callable[..., View], Any]:
-    """``use_case`` under Powertools' ``idempotent_function``, its records in one shard."""
+    """``use_case`` under Powertools' ``idempotent_function``, its records in one shard, and
+    the configuration the invocation's Lambda context is registered with."""
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
@@ -145,10 +145,15 @@ def _once_per_key(
         persistence_store=layer,
         config=config,
         output_serializer=serializer,
+        # Records named by the use case alone (``book#{hash}``), not by Powertools' default of
+        # function and module name: the local gateway runs a copy of the handler module per
+        # container (``handlers.bookings__container1``), and a replay must find its record
+        # from any of them.
+        key_prefix=use_case.__qualname__,
     )
     return once, config
 
 
 def reset() -> None:
-    _once_per_key.cache_clear()
+    _idempotent_in_shard.cache_clear()
     _client.cache_clear()
