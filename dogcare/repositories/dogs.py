@@ -11,8 +11,7 @@ from dogcare.domain.model import Dog, Vaccination
 from dogcare.domain.vaccinations import vaccination_status
 from dogcare.errors import Conflict, ResourceInUse, VersionMismatch
 from dogcare.repositories.base import Page, Repository
-from dogcare.storage import keys
-from dogcare.storage.entities import VaccinationMap
+from dogcare.storage.entities import VaccinationMap, key_item, new_item
 from dogcare.storage.patterns import GET_DOG, LIST_OWNER_DOGS
 from dogcare.storage.transactions import TransactionFailed, Tx
 
@@ -58,9 +57,8 @@ class DogRepository(Repository):
         )
 
     def _item(self, dog: Dog) -> Any:
-        return self.models.Dog(
-            keys.dog_pk(dog.id),
-            keys.PROFILE,
+        return new_item(
+            self.models.Dog,
             id=dog.id,
             owner_id=dog.owner_id,
             name=dog.name,
@@ -72,17 +70,16 @@ class DogRepository(Repository):
             emergency_contact=dog.emergency_contact,
             created_at=iso(dog.created_at),
             updated_at=iso(dog.updated_at),
-            gsi1pk=keys.owner_pk(dog.owner_id),
-            gsi1sk=keys.owner_dog_sk(dog.id),
         )
 
     def add(self, dog: Dog) -> Dog:
         m = self.models
         item = self._item(dog)
         tx = Tx(self.store)
-        tx.check("owner", m.Owner, keys.owner_pk(dog.owner_id), keys.PROFILE, m.Owner.pk.exists())
+        owner_pk, owner_sk = m.Owner.declaration.key(id=dog.owner_id)
+        tx.check("owner", m.Owner, owner_pk, owner_sk, m.Owner.pk.exists())
         tx.put("dog", item, m.Dog.pk.does_not_exist())
-        schedule = m.DogSchedule(keys.dog_pk(dog.id), keys.SCHEDULE_SK, dog_id=dog.id, intervals={}, rev=0)
+        schedule = new_item(m.DogSchedule, dog_id=dog.id, intervals={}, rev=0)
         tx.put("schedule", schedule, m.DogSchedule.pk.does_not_exist())
         try:
             tx.commit()
@@ -112,7 +109,7 @@ class DogRepository(Repository):
 
     def schedule(self, dog_id: str) -> Schedule:
         m = self.models.DogSchedule
-        item = m.get(keys.dog_pk(dog_id), keys.SCHEDULE_SK, consistent_read=True)
+        item = m.get(*m.declaration.key(dog_id=dog_id), consistent_read=True)
         return to_schedule(item)
 
     def delete(self, current: Dog, schedule: Schedule, now: datetime) -> None:
@@ -122,7 +119,7 @@ class DogRepository(Repository):
         m = self.models
         item = self._item(current)
         item.version = current.version
-        sched = m.DogSchedule(keys.dog_pk(current.id), keys.SCHEDULE_SK)
+        sched = key_item(m.DogSchedule, dog_id=current.id)
         tx = Tx(self.store)
         tx.delete("dog", item, m.Dog.owner_id == current.owner_id)
         tx.delete("schedule", sched, m.DogSchedule.rev == schedule.rev)
