@@ -222,7 +222,7 @@ BOOKING = Entity(
             KeyTemplate("HOLDS#{shard}"),
             KeyTemplate("{hold_expires_at}#{booking_id}"),
             when=_pending_hold,
-            note="while pending only (the sparse hold index the sweeper reads)",
+            note="only while pending: the sparse hold index the sweeper reads",
         ),
     },
     sources={"booking_id": "id", "shard": lambda v: hold_shard(v["id"])},

@@ -753,23 +753,27 @@ def render(prefix: str = DEFAULT_PREFIX) -> str:
     return "\n".join(out)
 
 
+def sync_document(path: Path, text: str, *, check: bool, command: str) -> int:
+    """Write a generated document, or (``check``) exit 1 if the file differs from ``text``."""
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != text:
+            print(f"{path} is out of date: run {command}", file=sys.stderr)
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate docs/access-patterns.md from the access-pattern registry.")
     parser.add_argument("--check", action="store_true", help="exit 1 if the document differs from the registry")
     parser.add_argument("--output", type=Path, default=DOC_PATH, help="where the document lives")
     args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
-        if current != text:
-            print(f"{args.output} is out of date: run python -m dogcare.storage.patterns_doc", file=sys.stderr)
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}")
-    return 0
+    return sync_document(args.output, render(), check=args.check, command="python -m dogcare.storage.patterns_doc")
 
 
 if __name__ == "__main__":

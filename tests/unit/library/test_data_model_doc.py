@@ -7,6 +7,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from dogcare.storage import data_model_doc
+from dogcare.storage.declarations import SCHEMA
 from dogcare.storage.entities import build_models
 from dogcare.storage.layout import TableLayout
 from dogcare.storage.patterns_doc import ITEM_BYTES
@@ -69,3 +73,28 @@ def test_the_limits_quoted_match_the_code() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert "**64 actions** of the 100 allowed" in text
     assert "(124 actions for 30 nights)" in text
+
+
+def test_generated_parts_match_the_declarations() -> None:
+    assert DOC.read_text(encoding="utf-8") == data_model_doc.render(DOC.read_text(encoding="utf-8")), (
+        "docs/data-model.md is out of date: run python -m dogcare.storage.data_model_doc"
+    )
+
+
+def test_check_mode_detects_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "data-model.md"
+    target.write_text(DOC.read_text(encoding="utf-8"), encoding="utf-8")
+    assert data_model_doc.main(["--check", "--output", str(target)]) == 0
+    target.write_text(target.read_text(encoding="utf-8").replace("`#SCHEDULE` |", "`#SCHED` |"), encoding="utf-8")
+    assert data_model_doc.main(["--check", "--output", str(target)]) == 1
+    assert "out of date" in capsys.readouterr().err
+    assert data_model_doc.main(["--output", str(target)]) == 0
+    assert target.read_text(encoding="utf-8") == DOC.read_text(encoding="utf-8")
+
+
+def test_every_declared_entity_has_a_row() -> None:
+    rows = data_model_doc.key_design()
+    for entity in SCHEMA.entities:
+        assert any(
+            row.startswith(f"| {entity.title} (`{entity.name}`) | `{entity.pk}` | `{entity.sk}` |") for row in rows
+        )
