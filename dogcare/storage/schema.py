@@ -48,6 +48,11 @@ class KeyTemplate:
         return tuple(name for _, name, _ in self._parts() if name is not None)
 
     @property
+    def literals(self) -> tuple[str, ...]:
+        """The literal text between the fields (``("DOG#",)`` for ``DOG#{dog_id}``)."""
+        return tuple(literal for literal, _, _ in self._parts() if literal)
+
+    @property
     def is_literal(self) -> bool:
         return not self.fields
 
