@@ -35,8 +35,8 @@ from dogcare.storage.declarations import (
     SCHEMA,
 )
 from dogcare.storage.layout import LOGICAL_TABLES, TableLayout
-from dogcare.storage.patterns import HIGH, REGISTRY, AccessPattern, RangeKey
-from dogcare.storage.schema import Entity
+from dogcare.storage.patterns import HIGH, AccessPattern, RangeKey
+from dogcare.storage.schema import Entity, Schema
 
 DEFAULT_PREFIX = "dogcare-dev"
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "access-patterns.md"
@@ -551,8 +551,8 @@ def _cli_example(pattern: AccessPattern, variant: str | None, prefix: str) -> li
     return lines
 
 
-def _cost(pattern: AccessPattern) -> str:
-    size = ITEM_BYTES[pattern.entity]
+def _cost(pattern: AccessPattern, sizes: Mapping[str, int]) -> str:
+    size = sizes[pattern.entity]
     if pattern.operation == "GetItem":
         return (
             "Strongly consistent GetItem: 1 RCU per 4 KB of the item, rounded up. "
@@ -591,7 +591,7 @@ def _index_text(pattern: AccessPattern) -> str:
     return f"`{i.name}` (`{i.hash_attr}`, `{i.range_attr}`): {i.purpose}"
 
 
-def _pattern_section(pattern: AccessPattern, prefix: str) -> list[str]:
+def _pattern_section(pattern: AccessPattern, prefix: str, sizes: Mapping[str, int]) -> list[str]:
     single, four = _physical(pattern.table, prefix)
     consistency = "strongly consistent" if pattern.operation != "Query" else "eventually consistent"
     out = [
@@ -610,7 +610,7 @@ def _pattern_section(pattern: AccessPattern, prefix: str) -> list[str]:
     out += [
         f"- **Returns:** `{pattern.entity}` items",
         f"- **Used by:** {', '.join(f'`{route}`' for route in pattern.used_by)}",
-        f"- **Cost:** {_cost(pattern)}",
+        f"- **Cost:** {_cost(pattern, sizes)}",
     ]
     if pattern.operation == "Query":
         out.append(
@@ -671,8 +671,10 @@ def _longest_booking() -> int:
     return WRITES_BY_NAME["create_booking"].count({"roster day": 31, "capacity day": 30})
 
 
-def render(prefix: str = DEFAULT_PREFIX) -> str:
+def render(prefix: str = DEFAULT_PREFIX, schema: Schema = SCHEMA) -> str:
+    """The document; ``schema``: whose reads it lists (a library user's extended schema)."""
     single, four = _layouts(prefix)
+    reads, sizes = schema.patterns, schema.item_bytes()
     plain_wcu = transactional_wcu(ITEM_BYTES["capacity_config"]) // 2  # a plain write costs half
     out = [
         "# Access patterns",
@@ -711,15 +713,15 @@ def render(prefix: str = DEFAULT_PREFIX) -> str:
         "| Pattern | Operation | Table | Index | Key condition | Returns |",
         "|---|---|---|---|---|---|",
     ]
-    for p in REGISTRY:
+    for p in reads:
         index = f"`{p.index.name}`" if p.index else "base"
         out.append(
             f"| [`{p.name}`](#{p.name}) | {p.operation} | `{p.table}` | {index} | `{_printable(p.key_condition())}` | "
             f"`{p.entity}` |"
         )
     out += ["", "## Reads", ""]
-    for p in REGISTRY:
-        out += _pattern_section(p, prefix)
+    for p in reads:
+        out += _pattern_section(p, prefix, sizes)
     out += [
         "## Reads inside writes",
         "",
