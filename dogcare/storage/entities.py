@@ -36,19 +36,20 @@ from dogcare.storage.schema import Attribute, Entity, Schema
 
 # --- attributes from their declarations ---------------------------------------------------------
 
-_MAP_CLASSES: dict[str, type[MapAttribute[str, Any]]] = {}
+_MAP_CLASSES: dict[str, tuple[tuple[tuple[str, Attribute], ...], type[MapAttribute[str, Any]]]] = {}
+_SCALARS: dict[str, type[PynamoAttribute[Any]]] = {"string": UnicodeAttribute, "number": NumberAttribute}
 
 
 def map_class(spec: Attribute) -> type[MapAttribute[str, Any]]:
     """The MapAttribute class of a shaped map (one class per shape name, shared by every model)."""
     assert spec.shape is not None, "a free-form map has no class"
-    cls = _MAP_CLASSES.get(spec.shape)
-    if cls is None:
+    known = _MAP_CLASSES.get(spec.shape)
+    if known is None:
         namespace = {name: attribute(field) for name, field in spec.fields}
-        cls = _MAP_CLASSES[spec.shape] = type(spec.shape, (MapAttribute,), namespace)
-    elif sorted(cls.get_attributes()) != sorted(name for name, _ in spec.fields):
+        known = _MAP_CLASSES[spec.shape] = (spec.fields, type(spec.shape, (MapAttribute,), namespace))
+    elif known[0] != spec.fields:
         raise ValueError(f"two shapes named {spec.shape}")
-    return cls
+    return known[1]
 
 
 def attribute(spec: Attribute) -> PynamoAttribute[Any]:
@@ -58,16 +59,15 @@ def attribute(spec: Attribute) -> PynamoAttribute[Any]:
         options["null"] = True
     if spec.default is not None:
         options["default"] = spec.default
-    if spec.kind == "string":
-        return UnicodeAttribute(**options)
-    if spec.kind == "number":
-        return NumberAttribute(**options)
+    scalar = _SCALARS.get(spec.kind)
+    if scalar is not None:
+        return scalar(**options)
     if spec.kind == "version":
         return VersionAttribute()
     if spec.kind == "map":
         return map_class(spec)(**options) if spec.shape else MapAttribute(**options)
     assert spec.of is not None, "a list declares what it holds"
-    of: Any = map_class(spec.of) if spec.of.kind == "map" else type(attribute(spec.of))
+    of = map_class(spec.of) if spec.of.kind == "map" else _SCALARS[spec.of.kind]
     return ListAttribute(of=of, **options)
 
 

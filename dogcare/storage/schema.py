@@ -13,13 +13,13 @@
 
 Pure Python on purpose: every function imports the declarations (and the build checks read
 the route table with a Python that has no PynamoDB); ``dogcare.storage.entities`` turns them
-into PynamoDB models.
+into PynamoDB models. The classes are plain ``__slots__`` records rather than dataclasses for
+the same reason: a dataclass costs most of a millisecond to define, on every cold start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from string import Formatter
 from typing import Any, Literal
 
@@ -31,17 +31,40 @@ WILDCARD = "*"
 _FORMATTER = Formatter()
 
 
+class _Record:
+    """Value semantics (equality, hash, repr) from ``__slots__``; not to be changed once made."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__ if not name.startswith("_"))
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._values() == self._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__ if not n.startswith("_"))
+        return f"{type(self).__name__}({shown})"
+
+
 # --- key templates ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class KeyTemplate:
+class KeyTemplate(_Record):
     """One key shape: literal text with ``{field}`` (or ``{field:spec}``) placeholders."""
 
-    text: str
+    __slots__ = ("_parsed", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # Parsed once: keys are formatted on every item a repository builds.
+        self._parsed = tuple((literal, name, spec or "") for literal, name, spec, _ in _FORMATTER.parse(text))
 
     def _parts(self) -> list[tuple[str, str | None, str]]:
-        return [(literal, name, spec or "") for literal, name, spec, _ in _FORMATTER.parse(self.text)]
+        return list(self._parsed)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -127,17 +150,22 @@ def template(text: str | KeyTemplate) -> KeyTemplate:
 AttributeKind = Literal["string", "number", "map", "list", "version"]
 
 
-@dataclass(frozen=True)
-class Attribute:
+class Attribute(_Record):
     """A stored attribute. A map with ``fields`` has a fixed shape (its ``shape`` names it); a
     map without is free-form. A list holds ``of``. ``default`` is a value or a factory."""
 
-    kind: AttributeKind
-    null: bool = False
-    default: object = None
-    of: Attribute | None = None
-    fields: tuple[tuple[str, Attribute], ...] = ()
-    shape: str | None = None
+    __slots__ = ("default", "fields", "kind", "null", "of", "shape")
+
+    def __init__(
+        self,
+        kind: AttributeKind,
+        null: bool = False,
+        default: object = None,
+        of: Attribute | None = None,
+        fields: tuple[tuple[str, Attribute], ...] = (),
+        shape: str | None = None,
+    ) -> None:
+        self.kind, self.null, self.default, self.of, self.fields, self.shape = kind, null, default, of, fields, shape
 
 
 def string(*, null: bool = False) -> Attribute:
@@ -175,28 +203,49 @@ RangeOp = Literal["eq", "begins_with", "between"]
 Operation = Literal["GetItem", "Query", "BatchGetItem"]
 
 
-@dataclass(frozen=True)
-class RangeKey:
-    op: RangeOp
-    templates: tuple[str, ...]
+class RangeKey(_Record):
+    __slots__ = ("op", "templates")
+
+    def __init__(self, op: RangeOp, templates: tuple[str, ...]) -> None:
+        self.op, self.templates = op, templates
 
 
-@dataclass(frozen=True)
-class AccessPattern:
+class AccessPattern(_Record):
     """One way the application reads: the logical table, the index (None: the base table), the
     key condition as templates, the entity it returns. Repositories execute these."""
 
-    name: str
-    summary: str
-    table: LogicalTable
-    index: IndexSpec | None
-    operation: Operation
-    hash_template: str
-    range: RangeKey | None
-    entity: str
-    used_by: tuple[str, ...]
-    example: dict[str, str] = field(default_factory=dict)
-    narrower: dict[str, RangeKey] = field(default_factory=dict)
+    __slots__ = (
+        "entity",
+        "example",
+        "hash_template",
+        "index",
+        "name",
+        "narrower",
+        "operation",
+        "range",
+        "summary",
+        "table",
+        "used_by",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        summary: str,
+        table: LogicalTable,
+        index: IndexSpec | None,
+        operation: Operation,
+        hash_template: str,
+        range: RangeKey | None,
+        entity: str,
+        used_by: tuple[str, ...],
+        example: dict[str, str] | None = None,
+        narrower: dict[str, RangeKey] | None = None,
+    ) -> None:
+        self.name, self.summary, self.table, self.index, self.operation = name, summary, table, index, operation
+        self.hash_template, self.range, self.entity, self.used_by = hash_template, range, entity, used_by
+        self.example: dict[str, str] = example or {}
+        self.narrower: dict[str, RangeKey] = narrower or {}
 
     @property
     def hash_attr(self) -> str:
@@ -243,43 +292,77 @@ Values = Mapping[str, Any]
 FieldSource = str | Callable[[Values], object]  # an attribute's name, or a function of the item
 
 
-@dataclass(frozen=True)
-class IndexKey:
+class IndexKey(_Record):
     """An entity's keys in one GSI. ``when``: a sparse index, keys only on items it accepts."""
 
-    pk: KeyTemplate
-    sk: KeyTemplate
-    when: Callable[[Values], bool] | None = None
-    note: str = ""
+    __slots__ = ("note", "pk", "sk", "when")
+
+    def __init__(
+        self, pk: KeyTemplate, sk: KeyTemplate, when: Callable[[Values], bool] | None = None, note: str = ""
+    ) -> None:
+        self.pk, self.sk, self.when, self.note = pk, sk, when, note
 
 
 INDEXES: dict[str, IndexSpec] = {spec.name: spec for spec in ALL_INDEXES}
 
 
-@dataclass(frozen=True)
-class Entity:
+class Entity(_Record):
     """One stored entity. Key template fields are read from the item's attribute of the same
     name unless ``sources`` names another attribute or a function of the item's values (a key
-    field may also be a value that only the key holds, such as a counter's day)."""
+    field may also be a value that only the key holds, such as a counter's day).
 
-    name: str
-    model: str
-    title: str
-    table: LogicalTable
-    attributes: Mapping[str, Attribute]
-    pk: KeyTemplate
-    sk: KeyTemplate
-    indexes: Mapping[str, IndexKey] = field(default_factory=dict)
-    sources: Mapping[str, FieldSource] = field(default_factory=dict)
-    schema_version: int = 1
-    example: Mapping[str, str] = field(default_factory=dict)
-    item_bytes: int | None = None
-    export: tuple[tuple[str, str], ...] = ()  # the analytics export's columns (name, type)
+    ``model``: the PynamoDB class name; ``title``: its name in the documentation; ``example``:
+    key field values for the documentation; ``item_bytes``: a typical item's size (the documented
+    costs); ``export``: the analytics export's columns (name, type)."""
 
-    def __post_init__(self) -> None:
+    __slots__ = (
+        "attributes",
+        "example",
+        "export",
+        "indexes",
+        "item_bytes",
+        "model",
+        "name",
+        "pk",
+        "schema_version",
+        "sk",
+        "sources",
+        "table",
+        "title",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        model: str,
+        title: str,
+        table: LogicalTable,
+        attributes: Mapping[str, Attribute],
+        pk: KeyTemplate,
+        sk: KeyTemplate,
+        indexes: Mapping[str, IndexKey] | None = None,
+        sources: Mapping[str, FieldSource] | None = None,
+        schema_version: int = 1,
+        example: Mapping[str, str] | None = None,
+        item_bytes: int | None = None,
+        export: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.name, self.model, self.title, self.table = name, model, title, table
+        self.attributes, self.pk, self.sk = attributes, pk, sk
+        self.indexes: Mapping[str, IndexKey] = indexes or {}
+        self.sources: Mapping[str, FieldSource] = sources or {}
+        self.schema_version, self.item_bytes, self.export = schema_version, item_bytes, export
+        self.example: Mapping[str, str] = example or {}
         unknown = set(self.indexes) - set(INDEXES)
         if unknown:
-            raise ValueError(f"{self.name}: no index {', '.join(sorted(unknown))}")
+            raise ValueError(f"{name}: no index {', '.join(sorted(unknown))}")
+
+    def __hash__(self) -> int:  # declared once: identity is its value
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
 
     # --- keys ---
 
@@ -382,18 +465,17 @@ class Entity:
 # --- the schema ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Schema:
+class Schema(_Record):
     """The entities a library stores and the access patterns it reads them by."""
 
-    entities: tuple[Entity, ...]
-    patterns: tuple[AccessPattern, ...] = ()
+    __slots__ = ("entities", "patterns")
 
-    def __post_init__(self) -> None:
+    def __init__(self, entities: tuple[Entity, ...], patterns: tuple[AccessPattern, ...] = ()) -> None:
+        self.entities, self.patterns = entities, patterns
         for kind, names in (
-            ("entity", [e.name for e in self.entities]),
-            ("model", [e.model for e in self.entities]),
-            ("pattern", [p.name for p in self.patterns]),
+            ("entity", [e.name for e in entities]),
+            ("model", [e.model for e in entities]),
+            ("pattern", [p.name for p in patterns]),
         ):
             twice = sorted({n for n in names if names.count(n) > 1})
             if twice:
