@@ -33,7 +33,7 @@ from dogcare.errors import (
 from dogcare.repositories.base import Page, Repository
 from dogcare.repositories.dogs import Schedule, to_schedule
 from dogcare.storage.batch import batch_get
-from dogcare.storage.entities import MoneyMap, key_item, key_of, new_item, stamp_actions
+from dogcare.storage.entities import MoneyMap, index_key_removals, key_item, key_of, new_item, stamp_actions
 from dogcare.storage.patterns import (
     DAY_ROSTER,
     EXPIRED_HOLDS,
@@ -481,7 +481,7 @@ class BookingRepository(Repository):
         # --- unpaid holds: leaving pending leaves the hold index; expiring needs the deadline
         # to be the one read (a payment started meanwhile extends it) ---
         if current.status == BookingStatus.PENDING:
-            actions += [B.gsi3pk.remove(), B.gsi3sk.remove(), B.hold_expires_at.remove()]
+            actions += [*index_key_removals(B, "gsi3"), B.hold_expires_at.remove()]
             changed = replace(changed, hold_expires_at=None)
         if target == BookingStatus.EXPIRED:
             assert current.hold_expires_at is not None, "only a hold expires"

@@ -32,7 +32,7 @@ from pynamodb.models import Model
 from dogcare.storage import keys
 from dogcare.storage.declarations import BOOKING_SCHEMA_VERSION, SCHEMA, SCHEMA_VERSION
 from dogcare.storage.layout import ALL_INDEXES, IndexSpec, LogicalTable, TableLayout
-from dogcare.storage.schema import Attribute, Entity, Schema
+from dogcare.storage.schema import INDEXES, Attribute, Entity, Schema
 
 # --- attributes from their declarations ---------------------------------------------------------
 
@@ -201,6 +201,12 @@ def index_key_actions(model: ModelClass, index: str, **values: Any) -> list[Any]
     return [getattr(model, name).set(value) for name, value in model.declaration.index_key(index, **values).items()]
 
 
+def index_key_removals(model: ModelClass, index: str) -> list[Any]:
+    """Update actions that take an item out of one (sparse) index: its key attributes removed."""
+    spec = INDEXES[index]
+    return [getattr(model, spec.hash_attr).remove(), getattr(model, spec.range_attr).remove()]
+
+
 def stamp_actions(model: Any) -> list[Any]:
     """Items made by an ``UpdateItem`` (counters, rate windows) rather than a put still get
     the type stamp and schema version every item carries."""
@@ -221,6 +227,8 @@ __all__ = [
     "VaccinationMap",
     "build_models",
     "index",
+    "index_key_actions",
+    "index_key_removals",
     "key_item",
     "key_of",
     "keys",
