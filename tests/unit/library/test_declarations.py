@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -200,3 +202,13 @@ def test_roster_day_patterns_use_the_declared_calendar_key() -> None:
     roster = SCHEMA.pattern("day_roster")
     assert roster.hash_template == BOOKING_DAY.indexes["gsi3"].pk.text
     assert roster.narrower["service"].templates == ("{service_type}#",)
+
+
+def test_the_declarations_need_nothing_but_the_standard_library() -> None:
+    """Every function imports them, and the build checks read the route table (which takes its
+    IAM key patterns from them) with a Python that has no PynamoDB."""
+    heavy = ("pynamodb", "botocore", "boto3", "pydantic")
+    for module, absent in (("dogcare.storage.declarations", heavy), ("handlers.registry", ("pynamodb",))):
+        code = f"import sys, {module}; print(sorted(m for m in {absent!r} if m in sys.modules))"
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+        assert done.stdout.strip() == "[]", module
