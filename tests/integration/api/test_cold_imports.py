@@ -75,7 +75,12 @@ NEVER = (
 )
 # Only a request carrying an Idempotency-Key needs the idempotency utility (and boto3 for it).
 WITHOUT_KEY = ("aws_lambda_powertools.utilities.idempotency", "boto3")
-PAYMENTS = ("stripe", "dogcare.services.payments", "dogcare.payments.stripe_gateway")
+PAYMENTS = (
+    "stripe",
+    "dogcare.services.payments",
+    "dogcare.services.settlement",
+    "dogcare.payments.stripe_gateway",
+)
 BOOKING_RULES = ("dogcare.services.bookings", "dogcare.repositories.bookings")
 STAFF = ("dogcare.services.staff",)
 
