@@ -167,7 +167,7 @@ class Dogcare:
             self.owner_repository,
             self.lookup_repository,
             self.vaccination_rules,
-            self.policy.default_daily_capacity,
+            self.settings.default_daily_capacity,  # the setting itself: no booking rules to load
             self.clock,
         )
 
@@ -204,6 +204,6 @@ class Dogcare:
             self.settlement,
             self.refund_policy,
             payment_hold=timedelta(seconds=self.settings.hold_payment_seconds),
-            default_daily_capacity=self.policy.default_daily_capacity,
+            default_daily_capacity=self.settings.default_daily_capacity,
             clock=self.clock,
         )

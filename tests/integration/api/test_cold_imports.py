@@ -213,15 +213,16 @@ FIRST_REQUESTS = [
         "handlers.payments",
         ("GET", "/payments/payment-1", "/payments/{id}", {"params": {"id": "payment-1"}}),
         {404},
-        # Reading a payment needs the payment service, never the Stripe SDK.
-        NEVER + WITHOUT_KEY + STAFF + ("stripe", "dogcare.payments.stripe_gateway"),
+        # Reading a payment needs the payment service, never the Stripe SDK (nor the booking rules).
+        NEVER + WITHOUT_KEY + STAFF + ("stripe", "dogcare.payments.stripe_gateway", "dogcare.services.bookings"),
     ),
     (
         "AdminFunction",
         "handlers.admin",
         ("GET", "/admin/bookings", "/admin/bookings", {"query": {"date": "2030-03-04"}, "admin": True}),
         {200},
-        NEVER + WITHOUT_KEY + PAYMENTS,
+        # Staff operations read and write through the repositories: no owner booking rules.
+        NEVER + WITHOUT_KEY + PAYMENTS + ("dogcare.services.bookings",),
     ),
 ]
 
