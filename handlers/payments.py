@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
 from dogcare.commands import NewPayment
-from dogcare.domain.ids import owner_id_for
+from dogcare.domain.actor import PAYMENT_PROVIDER
 from handlers.common import runtime
 from handlers.common.http import json_response, responses
 from handlers.common.idempotency import idempotent
@@ -33,10 +33,10 @@ class WebhookAck(BaseModel):
     responses=responses(201, PaymentView, 404, 409, 413, 415, 422, 502),
 )
 def create_payment(body: NewPayment) -> Response[PaymentView]:
-    owner = owner_id_for(identity(router).subject)
+    actor = identity(router).actor
 
     def pay() -> dict:
-        payment = runtime.dogcare().payments.create(owner, body)
+        payment = runtime.dogcare().payments.create(actor, body)
         count("PaymentsStarted")
         return {
             "view": PaymentView.of(payment, include_secret=True).model_dump(mode="json"),
@@ -44,7 +44,7 @@ def create_payment(body: NewPayment) -> Response[PaymentView]:
         }
 
     key = router.current_event.headers.get("Idempotency-Key")
-    result = idempotent("payments", "payments", owner, key, body.model_dump(mode="json"), pay)
+    result = idempotent("payments", "payments", actor.owner_id, key, body.model_dump(mode="json"), pay)
     return json_response(PaymentView.model_validate(result["view"]), 201, result["version"])
 
 
@@ -55,7 +55,7 @@ def create_payment(body: NewPayment) -> Response[PaymentView]:
     responses=responses(200, PaymentView, 404),
 )
 def get_payment(id: PaymentId) -> Response[PaymentView]:
-    payment = runtime.dogcare().payments.get(owner_id_for(identity(router).subject), id)
+    payment = runtime.dogcare().payments.get(identity(router).actor, id)
     return json_response(PaymentView.of(payment), 200, payment.version)
 
 
@@ -72,7 +72,7 @@ def webhook() -> Response[WebhookAck]:
     raw = payload.encode() if isinstance(payload, str) else payload
     from dogcare.services.payments import PRICE_MISMATCH  # loaded by handle_webhook already
 
-    outcome = runtime.dogcare().payments.handle_webhook(raw, event.headers.get("Stripe-Signature"))
+    outcome = runtime.dogcare().payments.handle_webhook(PAYMENT_PROVIDER, raw, event.headers.get("Stripe-Signature"))
     count("WebhooksProcessed")
     if outcome == PRICE_MISMATCH:
         count("PaymentAmountMismatch")  # the booking was not confirmed; the payment is refunded (alarmed)

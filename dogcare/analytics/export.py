@@ -24,6 +24,7 @@ from typing import Any, Literal
 from dogcare.domain.money import Money, exponent
 from dogcare.facade import Dogcare
 from dogcare.repositories.bookings import to_booking
+from dogcare.repositories.dogs import to_dog
 from dogcare.repositories.owners import to_owner
 from dogcare.repositories.payments import to_payment
 from dogcare.storage.declarations import BOOKING, DOG, OWNER, PAYMENT
@@ -64,7 +65,7 @@ def row_of(app: Dogcare, entity: Entity, raw: dict[str, Any]) -> dict[str, Any]:
             "version": o.version,
         }
     if entity == "dogs":
-        d = app.dog_repository.to_dog(m.Dog.from_raw_data(raw))
+        d = app.vaccination_rules.assess(to_dog(m.Dog.from_raw_data(raw)), app.clock().date())
         return {
             "id": d.id,
             "owner_id": d.owner_id,

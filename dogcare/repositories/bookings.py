@@ -19,19 +19,21 @@ from typing import Any
 from pynamodb.expressions.update import Action
 
 from dogcare.domain.clock import iso, parse_iso
-from dogcare.domain.model import Booking, RosterEntry
+from dogcare.domain.model import Booking, Dog, RosterEntry
 from dogcare.domain.money import Money
 from dogcare.domain.scheduling import Stayplan, schedule_interval  # Stayplan: also imported from here
 from dogcare.domain.vocabulary import RELEASED_BOOKING_STATUSES, BookingStatus
 from dogcare.errors import (
+    BookingExists,
     CapacityFull,
     ConcurrentUpdate,
     InvalidTransition,
     LimitReached,
+    ScheduleChanged,
     VersionMismatch,
 )
 from dogcare.repositories.base import Page, Repository
-from dogcare.repositories.dogs import Schedule, to_schedule
+from dogcare.repositories.dogs import Schedule, to_dog, to_schedule
 from dogcare.storage.batch import batch_get
 from dogcare.storage.entities import MoneyMap, index_key_removals, key_item, key_of, new_item, stamp_actions
 from dogcare.storage.patterns import (
@@ -48,14 +50,6 @@ MAX_TRANSACTION_ACTIONS = MAX_ITEMS
 
 # Statuses that give the booking's places back (counters, roster days, the dog's time).
 RELEASED = RELEASED_BOOKING_STATUSES
-
-
-class ScheduleChanged(Exception):
-    """The dog's schedule moved on between our read and our write: re-read and retry."""
-
-
-class BookingExists(Exception):
-    """A booking with this id is already stored (a retried request whose first attempt landed)."""
 
 
 def recorded_plan(item: Any) -> Stayplan | None:
@@ -209,7 +203,7 @@ class BookingRepository(Repository):
             except m.DoesNotExist:
                 return 0
 
-    def load_for_booking(self, dog_id: str, service_type: str) -> tuple[Any | None, Schedule | None, int | None]:
+    def load_for_booking(self, dog_id: str, service_type: str) -> tuple[Dog | None, Schedule | None, int | None]:
         """Dog, its schedule and the service's capacity setting in one BatchGetItem."""
         m = self.models
         dog_key = key_of(m.Dog, id=dog_id)
@@ -218,7 +212,7 @@ class BookingRepository(Repository):
         found = batch_get(self.store, [dog_key, schedule_key, config_key])
         dog_raw, sched_raw, config_raw = found.get(dog_key), found.get(schedule_key), found.get(config_key)
         is_dog = dog_raw is not None and dog_raw["entity_type"]["S"] == m.Dog.declaration.name
-        dog = m.Dog.from_raw_data(dog_raw) if is_dog else None
+        dog = to_dog(m.Dog.from_raw_data(dog_raw)) if is_dog else None
         schedule = to_schedule(m.DogSchedule.from_raw_data(sched_raw)) if sched_raw else None
         limit = int(m.CapacityConfig.from_raw_data(config_raw).daily_capacity) if config_raw else None
         return dog, schedule, limit

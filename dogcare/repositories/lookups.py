@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from dogcare.domain.model import Owner
+from dogcare.domain.model import Dog, Owner
 from dogcare.errors import NotFound
 from dogcare.repositories.base import Repository
+from dogcare.repositories.dogs import to_dog
 from dogcare.repositories.owners import to_owner
 from dogcare.storage.batch import batch_get
 from dogcare.storage.entities import key_of
@@ -48,8 +48,8 @@ class LookupRepository(Repository):
             used[day] = max(0, int(m.CapacityCounter.from_raw_data(raw).used or 0)) if raw else 0
         return CapacityUsage(configured, used)
 
-    def dog_and_owner(self, dog_id: str, owner_id: str) -> tuple[Any, Owner]:
-        """The dog's stored item and its owner, in one BatchGetItem; ``NotFound`` if either is gone."""
+    def dog_and_owner(self, dog_id: str, owner_id: str) -> tuple[Dog, Owner]:
+        """The dog and its owner, in one BatchGetItem; ``NotFound`` if either is gone."""
         m = self.models
         dog_key = key_of(m.Dog, id=dog_id)
         owner_key = key_of(m.Owner, id=owner_id)
@@ -59,4 +59,4 @@ class LookupRepository(Repository):
             raise NotFound("the booking's dog no longer exists")
         if owner_raw is None or owner_raw.get("entity_type", {}).get("S") != m.Owner.declaration.name:
             raise NotFound("the booking's owner no longer exists")
-        return m.Dog.from_raw_data(dog_raw), to_owner(m.Owner.from_raw_data(owner_raw))
+        return to_dog(m.Dog.from_raw_data(dog_raw)), to_owner(m.Owner.from_raw_data(owner_raw))

@@ -12,21 +12,13 @@ from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Booking, Payment
 from dogcare.domain.money import Money
 from dogcare.domain.vocabulary import BookingStatus
-from dogcare.errors import CapacityFull, ConcurrentUpdate, InvalidTransition
+from dogcare.errors import AlreadyLinked, CapacityFull, ConcurrentUpdate, EventAlreadyProcessed, InvalidTransition
 from dogcare.repositories.base import Page, Repository
 from dogcare.storage.entities import MoneyMap, index_key_actions, key_item, new_item
 from dogcare.storage.patterns import GET_PAYMENT, LIST_OWNER_PAYMENTS
 from dogcare.storage.transactions import TransactionFailed, Tx
 
 EVENT_RETENTION = timedelta(days=35)  # longer than the provider retries a webhook
-
-
-class AlreadyLinked(Exception):
-    """The booking already has a payment (a concurrent or earlier request made it)."""
-
-
-class EventAlreadyProcessed(Exception):
-    pass
 
 
 def to_payment(item: Any) -> Payment:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from dogcare.domain.actor import Actor
 from dogcare.domain.clock import iso, parse_iso, utcnow
 from dogcare.domain.ids import new_id
 from dogcare.errors import NotFound
@@ -26,7 +27,7 @@ from dogcare.storage.entities import new_item
 from dogcare.storage.schema import Entity, KeyTemplate, begins_with, string, timestamps
 from dogcare.storage.store import Store, storage_errors
 from dogcare.storage.tables import table_definitions
-from dogcare.testing import dogcare_on_moto
+from dogcare.testing import actor_of, dogcare_on_moto
 
 from .conftest import add_dog, items_by_key, register
 
@@ -93,16 +94,16 @@ class ToyService:
     def __init__(self, toys: ToyRepository, dogs: DogRepository, clock: Callable[[], datetime] = utcnow) -> None:
         self.toys, self.dogs, self.clock = toys, dogs, clock
 
-    def add(self, owner_id: str, dog_id: str, name: str) -> Toy:
-        self.dogs.get(owner_id, dog_id)  # NotFound unless the dog is the caller's
+    def add(self, actor: Actor, dog_id: str, name: str) -> Toy:
+        self.dogs.get(actor.owner_id, dog_id)  # NotFound unless the dog is the caller's
         return self.toys.add(Toy(new_id("toy"), dog_id, name, self.clock()))
 
-    def get(self, owner_id: str, dog_id: str, toy_id: str) -> Toy:
-        self.dogs.get(owner_id, dog_id)
+    def get(self, actor: Actor, dog_id: str, toy_id: str) -> Toy:
+        self.dogs.get(actor.owner_id, dog_id)
         return self.toys.get(dog_id, toy_id)
 
-    def list(self, owner_id: str, dog_id: str, limit: int = 20, cursor: str | None = None) -> Page[Toy]:
-        self.dogs.get(owner_id, dog_id)
+    def list(self, actor: Actor, dog_id: str, limit: int = 20, cursor: str | None = None) -> Page[Toy]:
+        self.dogs.get(actor.owner_id, dog_id)
         return self.toys.list(dog_id, limit, cursor)
 
 
@@ -115,14 +116,15 @@ def test_a_declared_entity_works_end_to_end(layout: str) -> None:
         toys = ToyService(ToyRepository(app.store, app.cursors, app.clock), app.dog_repository, app.clock)
         ana = register(app)
         rex = add_dog(app, ana)
-        ball = toys.add(ana.id, rex.id, "ball")
-        rope = toys.add(ana.id, rex.id, "rope")
+        as_ana = actor_of(ana)
+        ball = toys.add(as_ana, rex.id, "ball")
+        rope = toys.add(as_ana, rex.id, "rope")
 
-        assert toys.get(ana.id, rex.id, ball.id) == ball
-        first = toys.list(ana.id, rex.id, limit=1)
-        second = toys.list(ana.id, rex.id, limit=1, cursor=first.next_cursor)
+        assert toys.get(as_ana, rex.id, ball.id) == ball
+        first = toys.list(as_ana, rex.id, limit=1)
+        second = toys.list(as_ana, rex.id, limit=1, cursor=first.next_cursor)
         assert {t.name for t in first.items + second.items} == {"ball", "rope"}
-        assert app.dogs.get(ana.id, rex.id) == rex  # the dog's own items are read as before
+        assert app.dogs.get(as_ana, rex.id) == rex  # the dog's own items are read as before
 
         stored = items_by_key(app)[(f"DOG#{rex.id}", f"TOY#{ball.id}")]
         assert stored["entity_type"] == {"S": "toy"} and stored["schema_version"] == {"N": "1"}
@@ -130,9 +132,9 @@ def test_a_declared_entity_works_end_to_end(layout: str) -> None:
 
         ben = register(app, "sub-b", name="Ben")
         with pytest.raises(NotFound):
-            toys.get(ben.id, rex.id, rope.id)  # not Ben's dog: his toys are not Ben's to see
+            toys.get(actor_of(ben), rex.id, rope.id)  # not Ben's dog: his toys are not Ben's to see
         with pytest.raises(NotFound):
-            toys.get(ana.id, rex.id, "toy-unknown")
+            toys.get(as_ana, rex.id, "toy-unknown")
 
 
 @pytest.mark.parametrize("layout", ["single", "four"])
