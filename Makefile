@@ -67,6 +67,7 @@ typecheck:
 docs: install
 	$(BIN)/python -m handlers.openapi
 	$(BIN)/python -m dogcare.storage.patterns_doc
+	$(BIN)/python -m dogcare.storage.data_model_doc
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -34,6 +34,7 @@ from benchmarks.common import (
     table,
     times,
 )
+from dogcare.domain.ids import owner_id_for
 
 ITERATIONS = 500
 WARMUP = 20
@@ -207,8 +208,8 @@ def _setup(api: Api) -> dict[str, str]:
     for name in ("Bella", "Luna"):
         api.ok(FULL, "POST", "/dogs", dog_body(name))
     ids["raw_dog"] = api.ok(RAW, "POST", "/dogs", dog_body("Rex"))["id"]
-    ids["owner"] = api.app.owners.profile(FULL).id
-    ids["raw_owner"] = api.app.owners.profile(RAW).id
+    ids["owner"] = owner_id_for(FULL)
+    ids["raw_owner"] = owner_id_for(RAW)
     return ids
 
 

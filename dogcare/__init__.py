@@ -2,9 +2,10 @@
 
 The public API of the library::
 
-    from dogcare import Dogcare, RegisterOwner, NewDog, NewBooking
+    from dogcare import Actor, Dogcare, RegisterOwner, NewDog, NewBooking
     app = Dogcare.from_settings()       # DOGCARE_* environment variables
-    owner = app.owners.register("cognito-sub-of-ana", RegisterOwner(name="Ana"), "ana@example.com")
+    ana = Actor("cognito-sub-of-ana")   # who acts: every use case takes the actor first
+    owner = app.owners.register(ana, RegisterOwner(name="Ana"), "ana@example.com")
 
 Names are imported on first use, so ``import dogcare`` is cheap and needs neither
 Powertools, Stripe nor the Lambda handlers.
@@ -55,7 +56,7 @@ _EXPORTS: dict[str, str] = {
     "DogRepository": "dogcare.repositories.dogs",
     "BookingRepository": "dogcare.repositories.bookings",
     "PaymentRepository": "dogcare.repositories.payments",
-    "Identity": "dogcare.auth.identity",
+    "Actor": "dogcare.domain.actor",
     # errors
     "DogcareError": "dogcare.errors",
     "NotFound": "dogcare.errors",
@@ -72,6 +73,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "Actor",
     "Address",
     "AddressInput",
     "Booking",
@@ -87,7 +89,6 @@ __all__ = [
     "DogcareError",
     "DuplicateEmail",
     "Forbidden",
-    "Identity",
     "InvalidCursor",
     "InvalidTransition",
     "Money",
@@ -125,7 +126,6 @@ __getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:
-    from dogcare.auth.identity import Identity
     from dogcare.commands import (
         AddressInput,
         CapacityUpdate,
@@ -138,6 +138,7 @@ if TYPE_CHECKING:
         UpdateOwner,
         VaccinationInput,
     )
+    from dogcare.domain.actor import Actor
     from dogcare.domain.model import Address, Booking, Dog, Owner, Payment, RosterEntry, Vaccination
     from dogcare.domain.money import Money
     from dogcare.errors import (

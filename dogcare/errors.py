@@ -69,6 +69,13 @@ class AlreadyRegistered(RegistrationConflict):
     """The caller already has an owner profile."""
 
 
+class NotRegistered(Conflict):
+    """A dog was added for an owner with no profile yet."""
+
+    kind = "not-registered"
+    title = "Owner not registered"
+
+
 class OverlappingBooking(Conflict):
     kind = "overlapping-booking"
     title = "Overlapping booking"
@@ -201,3 +208,22 @@ class PaymentProviderError(DogcareError):
 class InvalidWebhook(DogcareError):
     kind = "invalid-webhook"
     title = "Invalid webhook"
+
+
+# --- signals between a repository and its service: they never leave the library --------
+
+
+class ScheduleChanged(Exception):
+    """The dog's schedule moved on between our read and our write: re-read and retry."""
+
+
+class BookingExists(Exception):
+    """A booking with this id is already stored (a retried request whose first attempt landed)."""
+
+
+class AlreadyLinked(Exception):
+    """The booking already has a payment (a concurrent or earlier request made it)."""
+
+
+class EventAlreadyProcessed(Exception):
+    """The provider's event was recorded before: a redelivery."""

@@ -32,7 +32,7 @@ def roster(
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Response[PageView[RosterEntryView]]:
-    page = runtime.dogcare().staff.roster(identity(router), day, service_type, limit, cursor)
+    page = runtime.dogcare().staff.roster(identity(router).actor, day, service_type, limit, cursor)
     view = PageView[RosterEntryView](items=[RosterEntryView.of(r) for r in page.items], next_cursor=page.next_cursor)
     return json_response(view)
 
@@ -44,7 +44,7 @@ def roster(
     responses=responses(200, BookingView, 403, 404, 409),
 )
 def check_in(id: BookingId) -> Response[BookingView]:
-    booking = runtime.dogcare().staff.check_in(identity(router), id)
+    booking = runtime.dogcare().staff.check_in(identity(router).actor, id)
     count("CheckIns")
     return json_response(BookingView.of(booking), 200, booking.version)
 
@@ -56,7 +56,7 @@ def check_in(id: BookingId) -> Response[BookingView]:
     responses=responses(200, BookingView, 403, 404, 409),
 )
 def check_out(id: BookingId) -> Response[BookingView]:
-    booking = runtime.dogcare().staff.check_out(identity(router), id)
+    booking = runtime.dogcare().staff.check_out(identity(router).actor, id)
     count("CheckOuts")
     return json_response(BookingView.of(booking), 200, booking.version)
 
@@ -68,7 +68,7 @@ def check_out(id: BookingId) -> Response[BookingView]:
     responses=responses(200, CareCardView, 403, 404),
 )
 def care_card(id: BookingId) -> Response[CareCardView]:
-    return json_response(CareCardView.of(runtime.dogcare().staff.care_card(identity(router), id)))
+    return json_response(CareCardView.of(runtime.dogcare().staff.care_card(identity(router).actor, id)))
 
 
 @router.get(
@@ -78,7 +78,7 @@ def care_card(id: BookingId) -> Response[CareCardView]:
     responses=responses(200, PageView[OwnerView], 400, 403, 422),
 )
 def owners(limit: Limit = 20, cursor: Cursor = None) -> Response[PageView[OwnerView]]:
-    page = runtime.dogcare().staff.owners_page(identity(router), limit, cursor)
+    page = runtime.dogcare().staff.owners_page(identity(router).actor, limit, cursor)
     return json_response(PageView[OwnerView](items=[OwnerView.of(o) for o in page.items], next_cursor=page.next_cursor))
 
 
@@ -89,7 +89,7 @@ def owners(limit: Limit = 20, cursor: Cursor = None) -> Response[PageView[OwnerV
     responses=responses(200, CapacityView, 403, 413, 415, 422),
 )
 def set_capacity(service_type: Annotated[ServiceType, Path()], body: CapacityUpdate) -> Response[CapacityView]:
-    capacity = runtime.dogcare().staff.set_capacity(identity(router), service_type, body.daily_capacity)
+    capacity = runtime.dogcare().staff.set_capacity(identity(router).actor, service_type, body.daily_capacity)
     return json_response(CapacityView(**capacity))
 
 

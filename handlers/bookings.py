@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from dogcare.commands import Moment, NewBooking, UpdateBooking
-from dogcare.domain.ids import owner_id_for
+from dogcare.domain.actor import Actor
 from handlers.common import runtime
 from handlers.common.http import Cursor, Limit, idempotency_key, if_match, json_response, responses
 from handlers.common.idempotency import KeyedRequest, idempotent_use_case
@@ -23,8 +23,8 @@ Status = Literal["pending", "confirmed", "checked_in", "completed", "cancelled",
 ServiceType = Literal["daycare", "boarding", "parking"]
 
 
-def _owner() -> str:
-    return owner_id_for(identity(router).subject)
+def _actor() -> Actor:
+    return identity(router).actor
 
 
 @router.get(
@@ -41,7 +41,7 @@ def list_bookings(
     status: Annotated[Status | None, Query()] = None,
 ) -> Response[PageView[BookingView]]:
     page = runtime.dogcare().bookings.list(
-        _owner(), limit=limit, cursor=cursor, start_from=start_from, start_to=start_to, status=status
+        _actor(), limit=limit, cursor=cursor, start_from=start_from, start_to=start_to, status=status
     )
     view = PageView[BookingView](items=[BookingView.of(b) for b in page.items], next_cursor=page.next_cursor)
     return json_response(view)
@@ -50,7 +50,7 @@ def list_bookings(
 @idempotent_use_case("bookings", "bookings")
 def book(request: KeyedRequest[NewBooking]) -> BookingView:
     """The use case of ``POST /bookings``; a replay with its key gets the first booking back."""
-    booking = runtime.dogcare().bookings.create(request.caller, request.command, request_key=request.key)
+    booking = runtime.dogcare().bookings.create(request.actor, request.command, request_key=request.key)
     count("BookingsCreated")
     return BookingView.of(booking)
 
@@ -62,7 +62,7 @@ def book(request: KeyedRequest[NewBooking]) -> BookingView:
     responses=responses(201, BookingView, 404, 409, 413, 415, 422),
 )
 def create_booking(body: NewBooking) -> Response[BookingView]:
-    request = KeyedRequest[NewBooking](caller=_owner(), key=idempotency_key(router), command=body)
+    request = KeyedRequest[NewBooking](actor=_actor(), key=idempotency_key(router), command=body)
     view = book(request=request, lambda_context=router.lambda_context)
     return json_response(view, 201, view.version)
 
@@ -74,7 +74,7 @@ def create_booking(body: NewBooking) -> Response[BookingView]:
     responses=responses(200, QuoteView, 404, 409, 413, 415, 422),
 )
 def quote_booking(body: NewBooking) -> Response[QuoteView]:
-    return json_response(QuoteView.of(runtime.dogcare().bookings.quote(_owner(), body)))
+    return json_response(QuoteView.of(runtime.dogcare().bookings.quote(_actor(), body)))
 
 
 @router.get(
@@ -88,8 +88,8 @@ def availability(
     first: Annotated[date, Query(alias="from", description="First day, YYYY-MM-DD (facility-local)")],
     last: Annotated[date, Query(alias="to", description="Last day, inclusive, YYYY-MM-DD")],
 ) -> Response[AvailabilityView]:
-    _owner()  # authenticated callers only (the gateway's authorizer already ran)
-    return json_response(AvailabilityView.of(runtime.dogcare().bookings.availability(service_type, first, last)))
+    availability = runtime.dogcare().bookings.availability(_actor(), service_type, first, last)
+    return json_response(AvailabilityView.of(availability))
 
 
 @router.get(
@@ -99,7 +99,7 @@ def availability(
     responses=responses(200, CancellationView, 404),
 )
 def cancellation_preview(id: BookingId) -> Response[CancellationView]:
-    return json_response(CancellationView.of(runtime.dogcare().payments.cancellation_preview(_owner(), id)))
+    return json_response(CancellationView.of(runtime.dogcare().payments.cancellation_preview(_actor(), id)))
 
 
 @router.get(
@@ -109,7 +109,7 @@ def cancellation_preview(id: BookingId) -> Response[CancellationView]:
     responses=responses(200, BookingView, 404),
 )
 def get_booking(id: BookingId) -> Response[BookingView]:
-    booking = runtime.dogcare().bookings.get(_owner(), id)
+    booking = runtime.dogcare().bookings.get(_actor(), id)
     return json_response(BookingView.of(booking), 200, booking.version)
 
 
@@ -120,7 +120,7 @@ def get_booking(id: BookingId) -> Response[BookingView]:
     responses=responses(200, BookingView, 404, 409, 412, 413, 415, 422),
 )
 def update_booking(id: BookingId, body: UpdateBooking) -> Response[BookingView]:
-    booking = runtime.dogcare().bookings.update(_owner(), id, body, if_match(router))
+    booking = runtime.dogcare().bookings.update(_actor(), id, body, if_match(router))
     return json_response(BookingView.of(booking), 200, booking.version)
 
 
@@ -131,7 +131,7 @@ def update_booking(id: BookingId, body: UpdateBooking) -> Response[BookingView]:
     responses=responses(200, BookingView, 404, 409, 502),
 )
 def cancel_booking(id: BookingId) -> Response[BookingView]:
-    booking = runtime.dogcare().bookings.cancel(_owner(), id)
+    booking = runtime.dogcare().bookings.cancel(_actor(), id)
     count("BookingsCancelled")
     return json_response(BookingView.of(booking), 200, booking.version)
 

@@ -51,9 +51,9 @@ def _verified_email(subject: str, token: str | None) -> str:
     responses=responses(201, OwnerView, 409, 413, 415, 422),
 )
 def register(body: RegisterOwner, x_id_token: RegisterIdToken = None) -> Response[OwnerView]:
-    subject = identity(router).subject
-    email = _verified_email(subject, x_id_token)
-    owner = runtime.dogcare().owners.register(subject, body, email)
+    caller = identity(router)
+    email = _verified_email(caller.subject, x_id_token)
+    owner = runtime.dogcare().owners.register(caller.actor, body, email)
     count("OwnersRegistered")
     return json_response(OwnerView.of(owner), 201, owner.version)
 
@@ -62,7 +62,7 @@ def register(body: RegisterOwner, x_id_token: RegisterIdToken = None) -> Respons
     "/owners/profile", summary="The caller's owner profile", tags=["owners"], responses=responses(200, OwnerView, 404)
 )
 def profile() -> Response[OwnerView]:
-    owner = runtime.dogcare().owners.profile(identity(router).subject)
+    owner = runtime.dogcare().owners.profile(identity(router).actor)
     return json_response(OwnerView.of(owner), 200, owner.version)
 
 
@@ -73,10 +73,10 @@ def profile() -> Response[OwnerView]:
     responses=responses(200, OwnerView, 404, 409, 412, 413, 415, 422),
 )
 def update_profile(body: UpdateOwner, x_id_token: UpdateIdToken = None) -> Response[OwnerView]:
-    subject = identity(router).subject
+    caller = identity(router)
     # Without an ID token the email stays as it is; with one, it must be valid.
-    email = _verified_email(subject, x_id_token) if x_id_token is not None else None
-    owner = runtime.dogcare().owners.update_profile(subject, body, if_match(router), email)
+    email = _verified_email(caller.subject, x_id_token) if x_id_token is not None else None
+    owner = runtime.dogcare().owners.update_profile(caller.actor, body, if_match(router), email)
     return json_response(OwnerView.of(owner), 200, owner.version)
 
 

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
 from dogcare.commands import NewPayment
-from dogcare.domain.ids import owner_id_for
+from dogcare.domain.actor import PAYMENT_PROVIDER
 from handlers.common import runtime
 from handlers.common.http import idempotency_key, json_response, responses
 from handlers.common.idempotency import KeyedRequest, idempotent_use_case
@@ -30,7 +30,7 @@ class WebhookAck(BaseModel):
 def pay(request: KeyedRequest[NewPayment]) -> PaymentView:
     """The use case of ``POST /payments``; a replay with its key gets the first payment (and
     its client secret) back."""
-    payment = runtime.dogcare().payments.create(request.caller, request.command)
+    payment = runtime.dogcare().payments.create(request.actor, request.command)
     count("PaymentsStarted")
     return PaymentView.of(payment, include_secret=True)
 
@@ -42,8 +42,7 @@ def pay(request: KeyedRequest[NewPayment]) -> PaymentView:
     responses=responses(201, PaymentView, 404, 409, 413, 415, 422, 502),
 )
 def create_payment(body: NewPayment) -> Response[PaymentView]:
-    caller = owner_id_for(identity(router).subject)
-    request = KeyedRequest[NewPayment](caller=caller, key=idempotency_key(router), command=body)
+    request = KeyedRequest[NewPayment](actor=identity(router).actor, key=idempotency_key(router), command=body)
     view = pay(request=request, lambda_context=router.lambda_context)
     return json_response(view, 201, view.version)
 
@@ -55,7 +54,7 @@ def create_payment(body: NewPayment) -> Response[PaymentView]:
     responses=responses(200, PaymentView, 404),
 )
 def get_payment(id: PaymentId) -> Response[PaymentView]:
-    payment = runtime.dogcare().payments.get(owner_id_for(identity(router).subject), id)
+    payment = runtime.dogcare().payments.get(identity(router).actor, id)
     return json_response(PaymentView.of(payment), 200, payment.version)
 
 
@@ -72,7 +71,7 @@ def webhook() -> Response[WebhookAck]:
     raw = payload.encode() if isinstance(payload, str) else payload
     from dogcare.services.payments import PRICE_MISMATCH  # loaded by handle_webhook already
 
-    outcome = runtime.dogcare().payments.handle_webhook(raw, event.headers.get("Stripe-Signature"))
+    outcome = runtime.dogcare().payments.handle_webhook(PAYMENT_PROVIDER, raw, event.headers.get("Stripe-Signature"))
     count("WebhooksProcessed")
     if outcome == PRICE_MISMATCH:
         count("PaymentAmountMismatch")  # the booking was not confirmed; the payment is refunded (alarmed)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from dogcare.storage import keys as _keys
+from dogcare.storage import declarations as _d
 from dogcare.storage.layout import LogicalTable
 
 # Logical function name (as in template.yaml) -> handler module.
@@ -45,20 +45,6 @@ class TableAccess:
     index_keys: frozenset[str] = frozenset()
 
 
-class _Any(str):
-    """A wildcard standing for any value in a key template (``keys.owner_pk(ANY)`` is
-    ``OWNER#*``); it also stands for any day (``keys.calendar_pk(ANY)`` is ``DAY#*``)."""
-
-    def isoformat(self) -> str:
-        return "*"
-
-    def __format__(self, spec: str) -> str:  # a shard number formatted as ``{shard:02d}``
-        return "*"
-
-
-ANY = _Any("*")
-
-
 def _access(
     *actions: str,
     query: tuple[str, ...] = (),
@@ -70,20 +56,23 @@ def _access(
     )
 
 
-# Partition key patterns, from the key templates themselves (dogcare/storage/keys.py), so that a
-# changed template changes the roles' conditions (tests/deploy checks the template against them).
-_RATE_OF_CALLERS = _keys.rate_pk(_keys.rate_subject(ANY))  # RATE#sub#*: the rate limiter, per token subject
-_RATE_OF_ADDRESSES = _keys.rate_pk(_keys.rate_address(ANY))  # RATE#ip#*: per source address (the public webhook)
-_OWNER = _keys.owner_pk(ANY)
-_EMAIL = _keys.email_pk(ANY)
-_DOG = _keys.dog_pk(ANY)
-_BOOKING = _keys.booking_pk(ANY)
-_CAPACITY = _keys.capacity_pk(ANY, ANY)  # type: ignore[arg-type]
-_PAYMENT = _keys.payment_pk(ANY)
-_PROVIDER_EVENT = _keys.provider_event_pk(ANY)
-_DAY = _keys.calendar_pk(ANY)  # type: ignore[arg-type]
-_IDEMPOTENCY_OF_BOOKINGS = _keys.idempotency_pk("bookings", ANY)  # type: ignore[arg-type]  # every shard
-_IDEMPOTENCY_OF_PAYMENTS = _keys.idempotency_pk("payments", ANY)  # type: ignore[arg-type]
+# Partition key patterns, the wildcard forms of the declared key templates, so that a changed
+# template changes the roles' conditions (tests/deploy checks the template against them).
+_RATE_OF_CALLERS = _d.RATE_WINDOW.pk.wildcard(subject=_d.RATE_SUBJECT.wildcard())  # RATE#sub#*: per token subject
+_RATE_OF_ADDRESSES = _d.RATE_WINDOW.pk.wildcard(subject=_d.RATE_ADDRESS.wildcard())  # RATE#ip#*: per source address
+_OWNER = _d.OWNER.pk.wildcard()
+_EMAIL = _d.EMAIL_GUARD.pk.wildcard()
+_DOG = _d.DOG.pk.wildcard()
+_BOOKING = _d.BOOKING.pk.wildcard()
+_CAPACITY = _d.CAPACITY_COUNTER.pk.wildcard()
+_CAPACITY_CONFIG = _d.CAPACITY_CONFIG.pk.wildcard()
+_PAYMENT = _d.PAYMENT.pk.wildcard()
+_PROVIDER_EVENT = _d.PROVIDER_EVENT.pk.wildcard()
+_DAY = _d.BOOKING_DAY.indexes["gsi3"].pk.wildcard()
+_HOLDS = _d.BOOKING.indexes["gsi3"].pk.wildcard()
+_OWNER_DIRECTORY = _d.OWNER.indexes["gsi3"].pk.wildcard()
+_IDEMPOTENCY_OF_BOOKINGS = _d.IDEMPOTENCY_KEY.wildcard(function="bookings")  # every shard
+_IDEMPOTENCY_OF_PAYMENTS = _d.IDEMPOTENCY_KEY.wildcard(function="payments")
 
 # The DynamoDB access of each function, per logical table: exactly what its code does, so that
 # the template's policies can be checked against it (in the single layout every logical table is
@@ -116,7 +105,7 @@ PERMISSIONS: dict[str, dict[LogicalTable, TableAccess]] = {
             "UpdateItem",
             "DeleteItem",
             query=("gsi1",),
-            keys=(_BOOKING, _CAPACITY, _keys.CAPACITY_CONFIG_PK, _OWNER, _IDEMPOTENCY_OF_BOOKINGS),
+            keys=(_BOOKING, _CAPACITY, _CAPACITY_CONFIG, _OWNER, _IDEMPOTENCY_OF_BOOKINGS),
             index_keys=(_OWNER,),
         ),
         "payments": _access("GetItem", "PutItem", keys=(_PAYMENT,)),
@@ -133,7 +122,7 @@ PERMISSIONS: dict[str, dict[LogicalTable, TableAccess]] = {
             "GetItem",
             "PutItem",
             "UpdateItem",
-            keys=(_BOOKING, _OWNER, _CAPACITY, _keys.CAPACITY_CONFIG_PK),
+            keys=(_BOOKING, _OWNER, _CAPACITY, _CAPACITY_CONFIG),
         ),
         "payments": _access(
             "GetItem",
@@ -154,7 +143,7 @@ PERMISSIONS: dict[str, dict[LogicalTable, TableAccess]] = {
             "DeleteItem",
             query=("gsi3",),
             keys=(_BOOKING, _CAPACITY, _OWNER),
-            index_keys=(_keys.holds_pk(ANY),),  # type: ignore[arg-type]
+            index_keys=(_HOLDS,),
         ),
     },
     # roster (calendar index), owner directory, capacity settings, check-in/check-out
@@ -167,7 +156,7 @@ PERMISSIONS: dict[str, dict[LogicalTable, TableAccess]] = {
             "UpdateItem",
             query=("gsi3",),
             keys=(_RATE_OF_CALLERS, _OWNER),
-            index_keys=(_keys.owner_directory_shard_pk(ANY),),  # type: ignore[arg-type]
+            index_keys=(_OWNER_DIRECTORY,),
         ),
         "dogs": _access("BatchGetItem", "UpdateItem", keys=(_DOG,)),
         "bookings": _access(
@@ -176,7 +165,7 @@ PERMISSIONS: dict[str, dict[LogicalTable, TableAccess]] = {
             "UpdateItem",
             "Query",
             query=("gsi3",),
-            keys=(_BOOKING, _keys.CAPACITY_CONFIG_PK),
+            keys=(_BOOKING, _CAPACITY_CONFIG),
             index_keys=(_DAY,),
         ),
     },

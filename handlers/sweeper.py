@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from dogcare.services.holds import HoldSweeper
+from dogcare.domain.actor import HOLD_SWEEPER
 from handlers.common import runtime
 from handlers.common.observability import count, logger, metrics
 
 
 def sweep() -> dict[str, Any]:
     """One sweep with this container's library (shared with ``dogcare serve``'s sweeper thread)."""
-    result = HoldSweeper(runtime.dogcare()).sweep()
+    result = runtime.dogcare().holds.sweep(HOLD_SWEEPER)
     return {"expired": len(result.expired), "skipped": result.skipped, "more": result.more}
 
 

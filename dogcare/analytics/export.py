@@ -24,78 +24,21 @@ from typing import Any, Literal
 from dogcare.domain.money import Money, exponent
 from dogcare.facade import Dogcare
 from dogcare.repositories.bookings import to_booking
+from dogcare.repositories.dogs import to_dog
 from dogcare.repositories.owners import to_owner
 from dogcare.repositories.payments import to_payment
+from dogcare.storage.declarations import BOOKING, DOG, OWNER, PAYMENT
 from dogcare.storage.layout import LogicalTable
+from dogcare.storage.schema import Entity as Declared
 
 Entity = Literal["owners", "dogs", "bookings", "payments"]
 Format = Literal["jsonl", "csv", "parquet"]
-STAMPS: dict[Entity, str] = {"owners": "owner", "dogs": "dog", "bookings": "booking", "payments": "payment"}
-# Column name -> type: string, int, timestamp, date, money (major units, beside a currency column), json.
-COLUMNS: dict[Entity, list[tuple[str, str]]] = {
-    "owners": [
-        ("id", "string"),
-        ("name", "string"),
-        ("email", "string"),
-        ("phone", "string"),
-        ("street", "string"),
-        ("city", "string"),
-        ("state", "string"),
-        ("zip", "string"),
-        ("created_at", "timestamp"),
-        ("updated_at", "timestamp"),
-        ("version", "int"),
-    ],
-    "dogs": [
-        ("id", "string"),
-        ("owner_id", "string"),
-        ("name", "string"),
-        ("breed", "string"),
-        ("age", "int"),
-        ("size", "string"),
-        ("vaccination_status", "string"),
-        ("vaccinations", "json"),
-        ("special_needs", "json"),
-        ("emergency_contact", "string"),
-        ("created_at", "timestamp"),
-        ("updated_at", "timestamp"),
-        ("version", "int"),
-    ],
-    "bookings": [
-        ("id", "string"),
-        ("owner_id", "string"),
-        ("dog_id", "string"),
-        ("service_type", "string"),
-        ("start_time", "timestamp"),
-        ("end_time", "timestamp"),
-        ("status", "string"),
-        ("price", "money"),
-        ("currency", "string"),
-        ("payment_id", "string"),
-        ("special_instructions", "string"),
-        ("checked_in_at", "timestamp"),
-        ("checked_out_at", "timestamp"),
-        ("cancelled_at", "timestamp"),
-        ("created_at", "timestamp"),
-        ("updated_at", "timestamp"),
-        ("version", "int"),
-    ],
-    "payments": [
-        ("id", "string"),
-        ("owner_id", "string"),
-        ("booking_id", "string"),
-        ("amount", "money"),
-        ("amount_refunded", "money"),
-        ("currency", "string"),
-        ("status", "string"),
-        ("provider", "string"),
-        ("provider_reference", "string"),
-        ("failure_reason", "string"),
-        ("created_at", "timestamp"),
-        ("updated_at", "timestamp"),
-        ("version", "int"),
-    ],
-}
+# The entity each export reads, as declared: its type stamp selects the items, its export columns
+# (name -> type: string, int, timestamp, date, money in major units beside a currency column, json)
+# are the file's.
+EXPORTED: dict[Entity, Declared] = {"owners": OWNER, "dogs": DOG, "bookings": BOOKING, "payments": PAYMENT}
+STAMPS: dict[Entity, str] = {name: entity.name for name, entity in EXPORTED.items()}
+COLUMNS: dict[Entity, list[tuple[str, str]]] = {name: list(entity.export) for name, entity in EXPORTED.items()}
 
 
 def _major(money: Money) -> Decimal:
@@ -122,7 +65,7 @@ def row_of(app: Dogcare, entity: Entity, raw: dict[str, Any]) -> dict[str, Any]:
             "version": o.version,
         }
     if entity == "dogs":
-        d = app.dog_repository.to_dog(m.Dog.from_raw_data(raw))
+        d = app.vaccination_rules.assess(to_dog(m.Dog.from_raw_data(raw)), app.clock().date())
         return {
             "id": d.id,
             "owner_id": d.owner_id,

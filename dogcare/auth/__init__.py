@@ -1,7 +1,8 @@
 """Authentication: bearer JWT verification against a JWKS, and the local development issuer.
 
 Authorization decisions are not made here: the services decide from the
-:class:`Identity` this package establishes. Nothing here imports boto3 or Powertools.
+:class:`~dogcare.domain.actor.Actor` that the :class:`Identity` this package establishes
+becomes (``Identity.actor``). Nothing here imports boto3 or Powertools.
 
 The names below are imported on first use: the API functions need only
 ``dogcare.auth.identity``, and importing this package must not put PyJWT and

@@ -1,9 +1,11 @@
 """Who is calling: the identity established by the authorizer from a verified token.
 
-The services make every authorization decision from an :class:`Identity`; they never
-look at a token themselves. In AWS the REQUEST authorizer verifies the token and API
-Gateway forwards the authorizer's ``context`` (string values only) to the handler in
-``event["requestContext"]["authorizer"]``; :func:`identity_from_authorizer_context`
+:class:`Identity` is the auth layer's own record of a verified token (its subject, its
+groups as the identity provider named them, the client). The services never see it: they
+decide from the :class:`~dogcare.domain.actor.Actor` that :attr:`Identity.actor` makes of it,
+the one conversion from a token to who acts. In AWS the REQUEST authorizer verifies the
+token and API Gateway forwards the authorizer's ``context`` (string values only) to the
+handler in ``event["requestContext"]["authorizer"]``; :func:`identity_from_authorizer_context`
 turns that back into an :class:`Identity`.
 """
 
@@ -11,13 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dogcare.domain.vocabulary import Role
+
+if TYPE_CHECKING:
+    from dogcare.domain.actor import Actor
 
 # The group whose members may use the staff operations.
 ADMIN_GROUP: str = Role.ADMIN
 GROUP_SEPARATOR = ","
+_ROLES = {role.value: role for role in Role}
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,14 @@ class Identity:
     client_id: str | None = None
 
     @property
-    def is_admin(self) -> bool:
-        return ADMIN_GROUP in self.groups
+    def actor(self) -> Actor:
+        """Who acts: this person, with the roles among their groups (other groups grant nothing).
+
+        Always a person: no token names the system."""
+        # Imported here: the authorizer verifies tokens and never needs an actor.
+        from dogcare.domain.actor import Actor
+
+        return Actor(self.subject, frozenset(_ROLES[g] for g in self.groups if g in _ROLES))
 
 
 def clean_groups(raw: Iterable[Any]) -> frozenset[str]:

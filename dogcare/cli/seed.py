@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress
 
 from dogcare.commands import AddressInput, DogSize, NewBooking, NewDog, RegisterOwner, ServiceType, VaccinationInput
+from dogcare.domain.actor import Actor
 from dogcare.domain.ids import deterministic_ids
 from dogcare.errors import DogcareError
 from dogcare.facade import Dogcare
@@ -56,9 +57,10 @@ def seed_demo(
             subject = f"demo-{random_seed}-{n:04d}"
             first, last = rng.choice(FIRST), rng.choice(LAST)
             city, state, zip_code = rng.choice(CITIES)
+            actor = Actor(subject)  # each demo owner acts for themself
             try:
-                owner = app.owners.register(
-                    subject,
+                app.owners.register(
+                    actor,
                     RegisterOwner(
                         name=f"{first} {last}",
                         phone=f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
@@ -77,7 +79,7 @@ def seed_demo(
             for _ in range(rng.choice([1, 1, 2, 3])):
                 size = rng.choice(list(BREEDS))
                 dog = app.dogs.add(
-                    owner.id,
+                    actor,
                     NewDog(
                         name=rng.choice(DOGS),
                         breed=rng.choice(BREEDS[size]),
@@ -102,7 +104,7 @@ def seed_demo(
                 }[service]
                 try:
                     booking = app.bookings.create(
-                        owner.id,
+                        actor,
                         NewBooking(
                             dog_id=dog.id,
                             service_type=service,
@@ -115,7 +117,7 @@ def seed_demo(
                     continue  # full that day, or the dog's vaccinations lapse before the stay ends
                 made["bookings"] += 1
                 if rng.random() < 0.15:
-                    app.bookings.cancel(owner.id, booking.id)
+                    app.bookings.cancel(actor, booking.id)
                     made["cancelled"] += 1
             progress.advance(task)
     return made

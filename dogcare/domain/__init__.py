@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from dogcare.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from dogcare.domain.actor import Actor
     from dogcare.domain.model import (
         BOOKING_STATUSES,
         DOG_SIZES,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from dogcare.domain.vocabulary import ACTIVE_BOOKING_STATUSES, BookingStatus, PaymentStatus, Role, ServiceType
 
 _EXPORTS = {
+    "Actor": "dogcare.domain.actor",
     "ACTIVE_BOOKING_STATUSES": "dogcare.domain.vocabulary",
     "BOOKING_STATUSES": "dogcare.domain.model",
     "DOG_SIZES": "dogcare.domain.model",
@@ -52,6 +54,7 @@ __all__ = [
     "DOG_SIZES",
     "PAYMENT_STATUSES",
     "SERVICE_TYPES",
+    "Actor",
     "Address",
     "Booking",
     "BookingStatus",

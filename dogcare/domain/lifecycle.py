@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from dogcare.domain.model import Booking
+from dogcare.domain.scheduling import Stayplan
 from dogcare.domain.vocabulary import BookingStatus
-from dogcare.errors import InvalidTransition
+from dogcare.errors import InvalidTransition, StorageUnavailable
 
 # "expired": an unpaid hold whose time ran out; its places were released. Only money can bring
 # it back (a late payment re-takes the places if they are still free).
@@ -53,3 +55,20 @@ def extended_hold(current: datetime | None, now: datetime, minimum: timedelta) -
 def hold_expired(status: str, hold_expires_at: datetime | None, now: datetime) -> bool:
     """Whether a booking is an unpaid hold whose time is up (only pending bookings expire)."""
     return status == B.PENDING and hold_expires_at is not None and hold_expires_at <= now
+
+
+def occupied(booking: Booking) -> Stayplan:
+    """What an existing booking holds: the plan recorded on it when its times were written.
+
+    The one accessor every later change uses (cancel, reschedule, check-in/out, payment
+    confirmation, expiry), so a change of the facility's zone or hours after booking never
+    makes a change release or touch other days than the booking took.
+    """
+    if booking.plan is None:
+        # An item from before bookings recorded their plan: recomputing it here, under
+        # today's settings, is the bug the record exists to prevent; `dogcare migrate`
+        # fills it in (with the zone the booking was made under) right after a deploy.
+        raise StorageUnavailable(
+            f"booking {booking.id} is awaiting a data migration (dogcare migrate); please retry shortly", 30
+        )
+    return booking.plan

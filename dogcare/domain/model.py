@@ -54,7 +54,9 @@ class Dog:
     age: int | None
     size: str
     vaccinations: tuple[Vaccination, ...]
-    vaccination_status: str
+    # Derived, never stored: the services assess it by the facility's rules and today
+    # (``VaccinationRules.assess``); None on a dog as the repository read it.
+    vaccination_status: str | None
     special_needs: tuple[str, ...]
     emergency_contact: str | None
     created_at: datetime

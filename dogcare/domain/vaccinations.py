@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from dogcare.domain.model import Vaccination
+from dogcare.domain.model import Dog, Vaccination
 
 UP_TO_DATE = "up-to-date"
 EXPIRING = "expiring"
@@ -42,3 +43,31 @@ def lapses_before(records: Iterable[Vaccination], required: Iterable[str], throu
     """Required vaccines that are missing or expire before ``through`` (the booking's last day)."""
     expiries = latest_expiry(records)
     return [name for name in (r.lower() for r in required) if name not in expiries or expiries[name] < through]
+
+
+def assessed_status(dog: Dog) -> str:
+    """The status a service assessed; ``ValueError`` (a bug) for a dog as storage returned it."""
+    if dog.vaccination_status is None:
+        raise ValueError(f"dog {dog.id} was not assessed (VaccinationRules.assess)")
+    return dog.vaccination_status
+
+
+@dataclass(frozen=True)
+class VaccinationRules:
+    """The facility's required vaccines and how early a coming expiry is flagged."""
+
+    required: tuple[str, ...]
+    expiring_days: int = 30
+
+    def assess(self, dog: Dog, today: date) -> Dog:
+        """``dog`` with its vaccination status as of ``today`` (stored dogs carry none)."""
+        status = vaccination_status(dog.vaccinations, self.required, today, self.expiring_days)
+        return replace(dog, vaccination_status=status)
+
+    def record_status(self, record: Vaccination, today: date) -> str:
+        """One record's own status: the rule asked of that vaccine alone (the care card)."""
+        return vaccination_status([record], [record.name], today, self.expiring_days)
+
+    def lapsed(self, dog: Dog, through: date) -> list[str]:
+        """The required vaccines missing or expiring before ``through``."""
+        return lapses_before(dog.vaccinations, self.required, through)

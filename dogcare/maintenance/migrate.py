@@ -32,6 +32,7 @@ from dogcare.maintenance.scan import RawItem, scan_pages
 from dogcare.repositories.bookings import RELEASED
 from dogcare.storage import keys
 from dogcare.storage.batch import batch_get
+from dogcare.storage.declarations import DAY_KEY
 from dogcare.storage.entities import BOOKING_SCHEMA_VERSION
 from dogcare.storage.layout import LogicalTable
 from dogcare.storage.store import storage_errors
@@ -288,8 +289,9 @@ def _booking_plan(ctx: StepContext, item: RawItem) -> Upgrade:
         found = batch_get(store, wanted)
         missing = [sk for (_, _, sk) in wanted if (table, item["pk"]["S"], sk) not in found]
         if missing:
+            days = ", ".join(m.removeprefix(DAY_KEY.prefix) for m in missing)
             raise Refused(
-                f"under {zone} it would be on the roster on {', '.join(m.removeprefix('DAY#') for m in missing)}, "
+                f"under {zone} it would be on the roster on {days}, "
                 "where it has no roster item: pass the zone it was booked under (--zone)"
             )
     return Upgrade(

@@ -39,6 +39,7 @@ from dogcare.domain.vocabulary import ACTIVE_BOOKING_STATUSES, BookingStatus
 from dogcare.maintenance.scan import scan_all
 from dogcare.repositories.bookings import RELEASED, to_booking
 from dogcare.storage import keys
+from dogcare.storage.declarations import BOOKING_KEY, DOG_KEY
 from dogcare.storage.entities import BOOKING_SCHEMA_VERSION, stamp_actions
 from dogcare.storage.store import response_code, storage_errors
 
@@ -255,7 +256,7 @@ def _roster(data: _Data, plans: dict[str, Stayplan], now: datetime) -> Derived:
         if item is not None:
             actual = {f: str(getattr(item, f)) for f in (*ROSTER_FIELDS, "gsi3pk", "gsi3sk")}
         if actual != wanted.get(key):
-            booking = by_id.get(key[0].removeprefix("BOOKING#"))
+            booking = by_id.get(key[0].removeprefix(BOOKING_KEY.prefix))
             dog = data.dogs.get(booking.dog_id) if booking else None
             detail = {"dog_name": dog.name if dog else None}
             drift.append(Drift("roster", f"{key[0]} {key[1]}", wanted.get(key), actual, detail))
@@ -329,7 +330,7 @@ def _fix_schedule(app: Dogcare, d: Drift) -> None:
     m = app.store.models.DogSchedule
     rev = d.detail.get("rev")
     if d.actual is None:
-        dog_id = d.pk.removeprefix("DOG#")
+        dog_id = d.pk.removeprefix(DOG_KEY.prefix)
         m(d.pk, d.sk, dog_id=dog_id, intervals=d.expected, rev=1).save(condition=m.pk.does_not_exist())
     elif d.expected is None:
         m(d.pk, d.sk).delete(condition=m.rev == rev)

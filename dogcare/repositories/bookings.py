@@ -19,22 +19,23 @@ from typing import Any
 from pynamodb.expressions.update import Action
 
 from dogcare.domain.clock import iso, parse_iso
-from dogcare.domain.model import Booking, RosterEntry
+from dogcare.domain.model import Booking, Dog, RosterEntry
 from dogcare.domain.money import Money
 from dogcare.domain.scheduling import Stayplan, schedule_interval  # Stayplan: also imported from here
 from dogcare.domain.vocabulary import RELEASED_BOOKING_STATUSES, BookingStatus
 from dogcare.errors import (
+    BookingExists,
     CapacityFull,
     ConcurrentUpdate,
     InvalidTransition,
     LimitReached,
+    ScheduleChanged,
     VersionMismatch,
 )
 from dogcare.repositories.base import Page, Repository
-from dogcare.repositories.dogs import Schedule, to_schedule
-from dogcare.storage import keys
+from dogcare.repositories.dogs import Schedule, to_dog, to_schedule
 from dogcare.storage.batch import batch_get
-from dogcare.storage.entities import MoneyMap, stamp_actions
+from dogcare.storage.entities import MoneyMap, index_key_removals, key_item, key_of, new_item, stamp_actions
 from dogcare.storage.patterns import (
     DAY_ROSTER,
     EXPIRED_HOLDS,
@@ -49,14 +50,6 @@ MAX_TRANSACTION_ACTIONS = MAX_ITEMS
 
 # Statuses that give the booking's places back (counters, roster days, the dog's time).
 RELEASED = RELEASED_BOOKING_STATUSES
-
-
-class ScheduleChanged(Exception):
-    """The dog's schedule moved on between our read and our write: re-read and retry."""
-
-
-class BookingExists(Exception):
-    """A booking with this id is already stored (a retried request whose first attempt landed)."""
 
 
 def recorded_plan(item: Any) -> Stayplan | None:
@@ -184,9 +177,8 @@ class BookingRepository(Repository):
         return {i.service_type: int(i.daily_capacity) for i in items}
 
     def set_capacity(self, service_type: str, daily_capacity: int) -> None:
-        item = self.models.CapacityConfig(
-            keys.CAPACITY_CONFIG_PK,
-            keys.capacity_config_sk(service_type),
+        item = new_item(
+            self.models.CapacityConfig,
             service_type=service_type,
             daily_capacity=daily_capacity,
             updated_at=iso(self.clock()),
@@ -198,7 +190,8 @@ class BookingRepository(Repository):
         m = self.models.CapacityCounter
         with storage_errors():
             try:
-                return int(m.get(keys.capacity_pk(service_type, day), keys.COUNTER_SK, consistent_read=True).used)
+                key = m.declaration.key(service_type=service_type, day=day.isoformat())
+                return int(m.get(*key, consistent_read=True).used)
             except m.DoesNotExist:
                 return 0
 
@@ -206,28 +199,20 @@ class BookingRepository(Repository):
         m = self.models.PendingCounter
         with storage_errors():
             try:
-                return int(m.get(keys.owner_pk(owner_id), keys.PENDING_SK, consistent_read=True).used)
+                return int(m.get(*m.declaration.key(owner_id=owner_id), consistent_read=True).used)
             except m.DoesNotExist:
                 return 0
 
-    def load_for_booking(self, dog_id: str, service_type: str) -> tuple[Any | None, Schedule | None, int | None]:
+    def load_for_booking(self, dog_id: str, service_type: str) -> tuple[Dog | None, Schedule | None, int | None]:
         """Dog, its schedule and the service's capacity setting in one BatchGetItem."""
         m = self.models
-        wanted = [
-            (m.Dog, keys.dog_pk(dog_id), keys.PROFILE),
-            (m.DogSchedule, keys.dog_pk(dog_id), keys.SCHEDULE_SK),
-            (m.CapacityConfig, keys.CAPACITY_CONFIG_PK, keys.capacity_config_sk(service_type)),
-        ]
-        found = {
-            (pk, sk): raw
-            for (_, pk, sk), raw in batch_get(
-                self.store, [(model.Meta.table_name, pk, sk) for model, pk, sk in wanted]
-            ).items()
-        }
-        dog_raw = found.get((keys.dog_pk(dog_id), keys.PROFILE))
-        sched_raw = found.get((keys.dog_pk(dog_id), keys.SCHEDULE_SK))
-        config_raw = found.get((keys.CAPACITY_CONFIG_PK, keys.capacity_config_sk(service_type)))
-        dog = m.Dog.from_raw_data(dog_raw) if dog_raw and dog_raw["entity_type"]["S"] == "dog" else None
+        dog_key = key_of(m.Dog, id=dog_id)
+        schedule_key = key_of(m.DogSchedule, dog_id=dog_id)
+        config_key = key_of(m.CapacityConfig, service_type=service_type)
+        found = batch_get(self.store, [dog_key, schedule_key, config_key])
+        dog_raw, sched_raw, config_raw = found.get(dog_key), found.get(schedule_key), found.get(config_key)
+        is_dog = dog_raw is not None and dog_raw["entity_type"]["S"] == m.Dog.declaration.name
+        dog = to_dog(m.Dog.from_raw_data(dog_raw)) if is_dog else None
         schedule = to_schedule(m.DogSchedule.from_raw_data(sched_raw)) if sched_raw else None
         limit = int(m.CapacityConfig.from_raw_data(config_raw).daily_capacity) if config_raw else None
         return dog, schedule, limit
@@ -235,15 +220,16 @@ class BookingRepository(Repository):
     # --- writes ----------------------------------------------------------------------
 
     def _item(self, b: Booking) -> Any:
-        start = iso(b.start_time)
-        item = self.models.Booking(
-            keys.booking_pk(b.id),
-            keys.PROFILE,
+        # --- unpaid holds: the sparse hold index takes only a pending booking with a deadline
+        # (the declaration's rule), so the deadline is recorded and indexed together ---
+        hold = iso(b.hold_expires_at) if b.hold_expires_at else None
+        item = new_item(
+            self.models.Booking,
             id=b.id,
             owner_id=b.owner_id,
             dog_id=b.dog_id,
             service_type=b.service_type,
-            start_time=start,
+            start_time=iso(b.start_time),
             end_time=iso(b.end_time),
             status=b.status,
             price=MoneyMap(amount=b.price.amount, currency=b.price.currency),
@@ -254,10 +240,7 @@ class BookingRepository(Repository):
             cancelled_at=iso(b.cancelled_at) if b.cancelled_at else None,
             created_at=iso(b.created_at),
             updated_at=iso(b.updated_at),
-            gsi1pk=keys.owner_pk(b.owner_id),
-            gsi1sk=keys.timeline_sk(start, b.id),
-            gsi2pk=keys.dog_pk(b.dog_id),
-            gsi2sk=keys.timeline_sk(start, b.id),
+            hold_expires_at=hold,
         )
         if b.plan is not None:
             item.capacity_days = [d.isoformat() for d in b.plan.capacity_days]
@@ -266,32 +249,23 @@ class BookingRepository(Repository):
             item.zone = b.plan.timezone
         else:
             item.schema_version = 1  # never claim the current shape without the recorded plan
-        # --- unpaid holds: the sparse hold index (only a pending booking carries its keys) ---
-        item.hold_expires_at = iso(b.hold_expires_at) if b.hold_expires_at else None
-        if b.status == BookingStatus.PENDING and b.hold_expires_at is not None:
-            item.gsi3pk = keys.holds_pk(keys.hold_shard(b.id))
-            item.gsi3sk = keys.holds_sk(iso(b.hold_expires_at), b.id)
         if b.version:
             item.version = b.version
         return item
 
     def _day_item(self, b: Booking, day: date, dog_name: str) -> Any:
-        start = iso(b.start_time)
-        return self.models.BookingDay(
-            keys.booking_pk(b.id),
-            keys.booking_day_sk(day),
+        return new_item(
+            self.models.BookingDay,
             booking_id=b.id,
             owner_id=b.owner_id,
             dog_id=b.dog_id,
             dog_name=dog_name,
             service_type=b.service_type,
             day=day.isoformat(),
-            start_time=start,
+            start_time=iso(b.start_time),
             end_time=iso(b.end_time),
             status=b.status,
             hold_expires_at=iso(b.hold_expires_at) if b.status == BookingStatus.PENDING and b.hold_expires_at else None,
-            gsi3pk=keys.calendar_pk(day),
-            gsi3sk=keys.calendar_sk(b.service_type, start, b.id),
         )
 
     def _schedule_update(
@@ -304,7 +278,7 @@ class BookingRepository(Repository):
         check_rev: bool = True,
     ) -> None:
         m = self.models.DogSchedule
-        item = m(keys.dog_pk(schedule.dog_id), keys.SCHEDULE_SK)
+        item = key_item(m, dog_id=schedule.dog_id)
         actions: list[Action] = [m.rev.add(1)]
         # Prune stays that are over, so the item stays small; the booking keeps the history.
         gone = {bid for bid, (_, end) in schedule.intervals.items() if end <= now}
@@ -324,7 +298,7 @@ class BookingRepository(Repository):
     ) -> None:
         m = self.models.CapacityCounter
         for day in add:
-            item = m(keys.capacity_pk(service_type, day), keys.COUNTER_SK)
+            item = key_item(m, service_type=service_type, day=day.isoformat())
             tx.update(
                 f"capacity:{day.isoformat()}",
                 item,
@@ -332,12 +306,12 @@ class BookingRepository(Repository):
                 m.used.does_not_exist() | (m.used < limit),
             )
         for day in remove:
-            item = m(keys.capacity_pk(service_type, day), keys.COUNTER_SK)
+            item = key_item(m, service_type=service_type, day=day.isoformat())
             tx.update(f"release:{day.isoformat()}", item, [m.used.add(-1)], m.used >= 1)
 
     def _pending_change(self, tx: Tx, owner_id: str, delta: int, cap: int | None = None) -> None:
         m = self.models.PendingCounter
-        item = m(keys.owner_pk(owner_id), keys.PENDING_SK)
+        item = key_item(m, owner_id=owner_id)
         if delta > 0:
             assert cap is not None
             tx.update("pending", item, [m.used.add(1), *stamp_actions(m)], m.used.does_not_exist() | (m.used < cap))
@@ -416,7 +390,8 @@ class BookingRepository(Repository):
         tx.put("booking", item, (m.Booking.status == BookingStatus.PENDING) & m.Booking.payment_id.does_not_exist())
         for day in old.roster_days:
             if day not in new.roster_days:
-                tx.delete(f"day:{day.isoformat()}", m.BookingDay(keys.booking_pk(current.id), keys.booking_day_sk(day)))
+                day_item = key_item(m.BookingDay, booking_id=current.id, day=day.isoformat())
+                tx.delete(f"day:{day.isoformat()}", day_item)
         for day in new.roster_days:
             tx.put(f"day:{day.isoformat()}", self._day_item(changed, day, dog_name))
         self._schedule_update(tx, schedule, now, put=changed)
@@ -500,7 +475,7 @@ class BookingRepository(Repository):
         # --- unpaid holds: leaving pending leaves the hold index; expiring needs the deadline
         # to be the one read (a payment started meanwhile extends it) ---
         if current.status == BookingStatus.PENDING:
-            actions += [B.gsi3pk.remove(), B.gsi3sk.remove(), B.hold_expires_at.remove()]
+            actions += [*index_key_removals(B, "gsi3"), B.hold_expires_at.remove()]
             changed = replace(changed, hold_expires_at=None)
         if target == BookingStatus.EXPIRED:
             assert current.hold_expires_at is not None, "only a hold expires"
@@ -508,7 +483,7 @@ class BookingRepository(Repository):
         tx.update("booking", item, actions, condition)
         Day = m.BookingDay
         for day in plan.roster_days:
-            day_item = Day(keys.booking_pk(current.id), keys.booking_day_sk(day))
+            day_item = key_item(Day, booking_id=current.id, day=day.isoformat())
             if target in RELEASED:
                 tx.delete(f"day:{day.isoformat()}", day_item)  # the calendar index is sparse: active only
             else:

@@ -8,18 +8,11 @@ from typing import Any
 
 from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Dog, Vaccination
-from dogcare.domain.vaccinations import vaccination_status
-from dogcare.errors import Conflict, ResourceInUse, VersionMismatch
+from dogcare.errors import Conflict, NotRegistered, ResourceInUse, VersionMismatch
 from dogcare.repositories.base import Page, Repository
-from dogcare.storage import keys
-from dogcare.storage.entities import VaccinationMap
+from dogcare.storage.entities import VaccinationMap, key_item, new_item
 from dogcare.storage.patterns import GET_DOG, LIST_OWNER_DOGS
 from dogcare.storage.transactions import TransactionFailed, Tx
-
-
-class NotRegistered(Conflict):
-    kind = "not-registered"
-    title = "Owner not registered"
 
 
 @dataclass(frozen=True)
@@ -31,36 +24,29 @@ class Schedule:
     rev: int
 
 
+def to_dog(item: Any) -> Dog:
+    """The stored dog; its vaccination status is the services' to assess (it depends on today)."""
+    return Dog(
+        id=item.id,
+        owner_id=item.owner_id,
+        name=item.name,
+        breed=item.breed,
+        age=int(item.age) if item.age is not None else None,
+        size=item.size,
+        vaccinations=tuple(Vaccination(v.name, date.fromisoformat(v.expires_on)) for v in item.vaccinations or []),
+        vaccination_status=None,
+        special_needs=tuple(item.special_needs or ()),
+        emergency_contact=item.emergency_contact,
+        created_at=parse_iso(item.created_at),
+        updated_at=parse_iso(item.updated_at),
+        version=int(item.version),
+    )
+
+
 class DogRepository(Repository):
-    required: tuple[str, ...] = ("rabies", "dhpp", "bordetella")
-    expiring_days = 30
-
-    def configure_vaccinations(self, required: tuple[str, ...], expiring_days: int) -> None:
-        self.required, self.expiring_days = required, expiring_days
-
-    def to_dog(self, item: Any, today: date | None = None) -> Dog:
-        vaccinations = tuple(Vaccination(v.name, date.fromisoformat(v.expires_on)) for v in item.vaccinations or [])
-        status = vaccination_status(vaccinations, self.required, today or self.clock().date(), self.expiring_days)
-        return Dog(
-            id=item.id,
-            owner_id=item.owner_id,
-            name=item.name,
-            breed=item.breed,
-            age=int(item.age) if item.age is not None else None,
-            size=item.size,
-            vaccinations=vaccinations,
-            vaccination_status=status,
-            special_needs=tuple(item.special_needs or ()),
-            emergency_contact=item.emergency_contact,
-            created_at=parse_iso(item.created_at),
-            updated_at=parse_iso(item.updated_at),
-            version=int(item.version),
-        )
-
     def _item(self, dog: Dog) -> Any:
-        return self.models.Dog(
-            keys.dog_pk(dog.id),
-            keys.PROFILE,
+        return new_item(
+            self.models.Dog,
             id=dog.id,
             owner_id=dog.owner_id,
             name=dog.name,
@@ -72,17 +58,16 @@ class DogRepository(Repository):
             emergency_contact=dog.emergency_contact,
             created_at=iso(dog.created_at),
             updated_at=iso(dog.updated_at),
-            gsi1pk=keys.owner_pk(dog.owner_id),
-            gsi1sk=keys.owner_dog_sk(dog.id),
         )
 
     def add(self, dog: Dog) -> Dog:
         m = self.models
         item = self._item(dog)
         tx = Tx(self.store)
-        tx.check("owner", m.Owner, keys.owner_pk(dog.owner_id), keys.PROFILE, m.Owner.pk.exists())
+        owner_pk, owner_sk = m.Owner.declaration.key(id=dog.owner_id)
+        tx.check("owner", m.Owner, owner_pk, owner_sk, m.Owner.pk.exists())
         tx.put("dog", item, m.Dog.pk.does_not_exist())
-        schedule = m.DogSchedule(keys.dog_pk(dog.id), keys.SCHEDULE_SK, dog_id=dog.id, intervals={}, rev=0)
+        schedule = new_item(m.DogSchedule, dog_id=dog.id, intervals={}, rev=0)
         tx.put("schedule", schedule, m.DogSchedule.pk.does_not_exist())
         try:
             tx.commit()
@@ -90,11 +75,11 @@ class DogRepository(Repository):
             if "owner" in exc.failed:
                 raise NotRegistered("register an owner profile before adding dogs") from exc
             raise Conflict("a dog with this id already exists") from exc
-        return self.to_dog(item)  # the version was set to 1 by the write
+        return to_dog(item)  # the version was set to 1 by the write
 
     def get(self, owner_id: str, dog_id: str) -> Dog:
         # never reveal another owner's dog exists (see Repository._get_owned)
-        return self.to_dog(self._get_owned(GET_DOG, self.models.Dog, owner_id, dog_id=dog_id))
+        return to_dog(self._get_owned(GET_DOG, self.models.Dog, owner_id, dog_id=dog_id))
 
     def update(self, current: Dog, changed: Dog, expected_version: int | None = None) -> Dog:
         if expected_version is not None and expected_version != current.version:
@@ -108,11 +93,11 @@ class DogRepository(Repository):
             tx.commit()
         except TransactionFailed as exc:
             raise VersionMismatch("the dog was changed by another request") from exc
-        return self.to_dog(item)
+        return to_dog(item)
 
     def schedule(self, dog_id: str) -> Schedule:
         m = self.models.DogSchedule
-        item = m.get(keys.dog_pk(dog_id), keys.SCHEDULE_SK, consistent_read=True)
+        item = m.get(*m.declaration.key(dog_id=dog_id), consistent_read=True)
         return to_schedule(item)
 
     def delete(self, current: Dog, schedule: Schedule, now: datetime) -> None:
@@ -122,7 +107,7 @@ class DogRepository(Repository):
         m = self.models
         item = self._item(current)
         item.version = current.version
-        sched = m.DogSchedule(keys.dog_pk(current.id), keys.SCHEDULE_SK)
+        sched = key_item(m.DogSchedule, dog_id=current.id)
         tx = Tx(self.store)
         tx.delete("dog", item, m.Dog.owner_id == current.owner_id)
         tx.delete("schedule", sched, m.DogSchedule.rev == schedule.rev)
@@ -140,8 +125,7 @@ class DogRepository(Repository):
             limit=limit,
             cursor=cursor,
         )
-        today = self.clock().date()
-        return Page([self.to_dog(i, today) for i in items], next_cursor)
+        return Page([to_dog(i) for i in items], next_cursor)
 
 
 def to_schedule(item: Any) -> Schedule:

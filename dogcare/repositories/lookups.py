@@ -13,15 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from dogcare.domain.model import Owner
+from dogcare.domain.model import Dog, Owner
 from dogcare.errors import NotFound
 from dogcare.repositories.base import Repository
+from dogcare.repositories.dogs import to_dog
 from dogcare.repositories.owners import to_owner
-from dogcare.storage import keys
 from dogcare.storage.batch import batch_get
-from dogcare.storage.patterns import CAPACITY_WINDOW
+from dogcare.storage.entities import key_of
 
 
 @dataclass(frozen=True)
@@ -36,16 +35,9 @@ class LookupRepository(Repository):
     def capacity_usage(self, service_type: str, days: Sequence[date]) -> CapacityUsage:
         """The capacity setting and one counter per day, in requests of at most 100 keys."""
         m = self.models
-        config_key = (m.CapacityConfig.Meta.table_name, keys.CAPACITY_CONFIG_PK, keys.capacity_config_sk(service_type))
-        counter_table = m.CapacityCounter.Meta.table_name
-        counter_keys = {
-            day: (
-                counter_table,
-                CAPACITY_WINDOW.hash_value(service_type=service_type, day=day.isoformat()),
-                CAPACITY_WINDOW.range_values()[0],
-            )
-            for day in days
-        }
+        config_key = key_of(m.CapacityConfig, service_type=service_type)
+        # the capacity_window access pattern: one counter key per day
+        counter_keys = {day: key_of(m.CapacityCounter, service_type=service_type, day=day.isoformat()) for day in days}
         found = batch_get(self.store, [config_key, *counter_keys.values()])
         config_raw = found.get(config_key)
         configured = int(m.CapacityConfig.from_raw_data(config_raw).daily_capacity) if config_raw else None
@@ -56,15 +48,15 @@ class LookupRepository(Repository):
             used[day] = max(0, int(m.CapacityCounter.from_raw_data(raw).used or 0)) if raw else 0
         return CapacityUsage(configured, used)
 
-    def dog_and_owner(self, dog_id: str, owner_id: str) -> tuple[Any, Owner]:
-        """The dog's stored item and its owner, in one BatchGetItem; ``NotFound`` if either is gone."""
+    def dog_and_owner(self, dog_id: str, owner_id: str) -> tuple[Dog, Owner]:
+        """The dog and its owner, in one BatchGetItem; ``NotFound`` if either is gone."""
         m = self.models
-        dog_key = (m.Dog.Meta.table_name, keys.dog_pk(dog_id), keys.PROFILE)
-        owner_key = (m.Owner.Meta.table_name, keys.owner_pk(owner_id), keys.PROFILE)
+        dog_key = key_of(m.Dog, id=dog_id)
+        owner_key = key_of(m.Owner, id=owner_id)
         found = batch_get(self.store, [dog_key, owner_key])
         dog_raw, owner_raw = found.get(dog_key), found.get(owner_key)
-        if dog_raw is None or dog_raw.get("entity_type", {}).get("S") != "dog":
+        if dog_raw is None or dog_raw.get("entity_type", {}).get("S") != m.Dog.declaration.name:
             raise NotFound("the booking's dog no longer exists")
-        if owner_raw is None or owner_raw.get("entity_type", {}).get("S") != "owner":
+        if owner_raw is None or owner_raw.get("entity_type", {}).get("S") != m.Owner.declaration.name:
             raise NotFound("the booking's owner no longer exists")
-        return m.Dog.from_raw_data(dog_raw), to_owner(m.Owner.from_raw_data(owner_raw))
+        return to_dog(m.Dog.from_raw_data(dog_raw)), to_owner(m.Owner.from_raw_data(owner_raw))

@@ -18,10 +18,10 @@ from dogcare.domain.model import Address, Owner
 from dogcare.domain.skeleton import email_key
 from dogcare.errors import AlreadyRegistered, DuplicateEmail, InvalidCursor, NotFound, VersionMismatch
 from dogcare.repositories.base import MAX_PAGE, Page, Repository
-from dogcare.storage import keys
 from dogcare.storage.cursors import binding
-from dogcare.storage.entities import AddressMap, index
+from dogcare.storage.entities import AddressMap, index, new_item
 from dogcare.storage.patterns import GET_OWNER, LIST_OWNERS
+from dogcare.storage.shards import OWNER_DIRECTORY_SHARDS
 from dogcare.storage.store import storage_errors
 from dogcare.storage.transactions import TransactionFailed, Tx
 
@@ -51,26 +51,22 @@ class OwnerRepository(Repository):
         if owner.address is not None:
             a = owner.address
             address = AddressMap(street=a.street, city=a.city, state=a.state, zip=a.zip)
-        created = iso(owner.created_at)
-        return m(
-            keys.owner_pk(owner.id),
-            keys.PROFILE,
+        return new_item(
+            m,
             id=owner.id,
             name=owner.name,
             email=owner.email,
             phone=owner.phone,
             address=address,
-            created_at=created,
+            created_at=iso(owner.created_at),
             updated_at=iso(owner.updated_at),
-            gsi3pk=keys.owner_directory_pk(owner.id),
-            gsi3sk=keys.owner_directory_sk(created, owner.id),
         )
 
     def _guard(self, email: str, owner_id: str) -> Any:
         return self._guard_at(email_key(email), owner_id)
 
     def _guard_at(self, key: str, owner_id: str) -> Any:
-        return self.models.EmailGuard(keys.email_pk(key), keys.EMAIL_SK, owner_id=owner_id)
+        return new_item(self.models.EmailGuard, email_key=key, owner_id=owner_id)
 
     def create(self, owner: Owner) -> Owner:
         """Owner and email guard in one transaction: both are written, or neither."""
@@ -125,8 +121,8 @@ class OwnerRepository(Repository):
         handed out (or that the shard is done), so no owner is skipped or repeated.
         """
         limit = max(1, min(limit, MAX_PAGE))
-        bound = binding(LIST_OWNERS.name, "admin", {"shards": keys.OWNER_DIRECTORY_SHARDS})
-        positions: dict[str, Any] = {str(n): None for n in range(keys.OWNER_DIRECTORY_SHARDS)}
+        bound = binding(LIST_OWNERS.name, "admin", {"shards": OWNER_DIRECTORY_SHARDS})
+        positions: dict[str, Any] = {str(n): None for n in range(OWNER_DIRECTORY_SHARDS)}
         if cursor:
             decoded = self.cursors.decode(cursor, bound).get("shards")
             if not isinstance(decoded, dict) or set(decoded) != set(positions):
@@ -168,7 +164,8 @@ class OwnerRepository(Repository):
     def _guard_owner(self, key: str) -> str | None:
         try:
             with storage_errors():
-                item = self.models.EmailGuard.get(keys.email_pk(key), keys.EMAIL_SK, consistent_read=True)
+                Guard = self.models.EmailGuard
+                item = Guard.get(*Guard.declaration.key(email_key=key), consistent_read=True)
         except (DoesNotExist, ValueError):
             return None
         return str(item.owner_id)

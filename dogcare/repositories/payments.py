@@ -12,22 +12,13 @@ from dogcare.domain.clock import iso, parse_iso
 from dogcare.domain.model import Booking, Payment
 from dogcare.domain.money import Money
 from dogcare.domain.vocabulary import BookingStatus
-from dogcare.errors import CapacityFull, ConcurrentUpdate, InvalidTransition
+from dogcare.errors import AlreadyLinked, CapacityFull, ConcurrentUpdate, EventAlreadyProcessed, InvalidTransition
 from dogcare.repositories.base import Page, Repository
-from dogcare.storage import keys
-from dogcare.storage.entities import MoneyMap
+from dogcare.storage.entities import MoneyMap, index_key_actions, key_item, new_item
 from dogcare.storage.patterns import GET_PAYMENT, LIST_OWNER_PAYMENTS
 from dogcare.storage.transactions import TransactionFailed, Tx
 
 EVENT_RETENTION = timedelta(days=35)  # longer than the provider retries a webhook
-
-
-class AlreadyLinked(Exception):
-    """The booking already has a payment (a concurrent or earlier request made it)."""
-
-
-class EventAlreadyProcessed(Exception):
-    pass
 
 
 def to_payment(item: Any) -> Payment:
@@ -50,10 +41,8 @@ def to_payment(item: Any) -> Payment:
 
 class PaymentRepository(Repository):
     def _item(self, p: Payment) -> Any:
-        created = iso(p.created_at)
-        item = self.models.Payment(
-            keys.payment_pk(p.id),
-            keys.PROFILE,
+        item = new_item(
+            self.models.Payment,
             id=p.id,
             owner_id=p.owner_id,
             booking_id=p.booking_id,
@@ -64,10 +53,8 @@ class PaymentRepository(Repository):
             amount_refunded=p.amount_refunded,
             failure_reason=p.failure_reason,
             refund_due=p.refund_due,
-            created_at=created,
+            created_at=iso(p.created_at),
             updated_at=iso(p.updated_at),
-            gsi1pk=keys.owner_pk(p.owner_id),
-            gsi1sk=keys.owner_payment_sk(created, p.id),
         )
         if p.version:
             item.version = p.version
@@ -108,19 +95,15 @@ class PaymentRepository(Repository):
         B = m.Booking
         tx = Tx(self.store)
         tx.put("payment", self._item(payment), m.Payment.pk.does_not_exist())
-        booking_item = B(keys.booking_pk(booking.id), keys.PROFILE)
+        booking_item = key_item(B, id=booking.id)
         booking_item.version = booking.version  # version-checked, and incremented
         actions: list[Action] = [B.payment_id.set(payment.id)]
         if hold_until is not None:
             stamp = iso(hold_until)
-            actions += [
-                B.hold_expires_at.set(stamp),
-                B.gsi3pk.set(keys.holds_pk(keys.hold_shard(booking.id))),
-                B.gsi3sk.set(keys.holds_sk(stamp, booking.id)),
-            ]
+            actions += [B.hold_expires_at.set(stamp), *self._hold_index(B, booking, stamp)]
             Day = m.BookingDay
             for day in roster_days:
-                day_item = Day(keys.booking_pk(booking.id), keys.booking_day_sk(day))
+                day_item = key_item(Day, booking_id=booking.id, day=day.isoformat())
                 tx.update(f"day:{day.isoformat()}", day_item, [Day.hold_expires_at.set(stamp)], Day.pk.exists())
         tx.update(
             "booking",
@@ -141,22 +124,23 @@ class PaymentRepository(Repository):
         B, Day = m.Booking, m.BookingDay
         stamp = iso(hold_until)
         tx = Tx(self.store)
-        item = B(keys.booking_pk(booking.id), keys.PROFILE)
+        item = key_item(B, id=booking.id)
         item.version = booking.version
-        actions: list[Action] = [
-            B.hold_expires_at.set(stamp),
-            B.gsi3pk.set(keys.holds_pk(keys.hold_shard(booking.id))),
-            B.gsi3sk.set(keys.holds_sk(stamp, booking.id)),
-        ]
+        actions: list[Action] = [B.hold_expires_at.set(stamp), *self._hold_index(B, booking, stamp)]
         tx.update("booking", item, actions, B.status == BookingStatus.PENDING)
         for day in roster_days:
-            day_item = Day(keys.booking_pk(booking.id), keys.booking_day_sk(day))
+            day_item = key_item(Day, booking_id=booking.id, day=day.isoformat())
             tx.update(f"day:{day.isoformat()}", day_item, [Day.hold_expires_at.set(stamp)], Day.pk.exists())
         try:
             tx.commit()
         except TransactionFailed:
             return False
         return True
+
+    @staticmethod
+    def _hold_index(model: Any, booking: Booking, deadline: str) -> list[Action]:
+        """The pending booking's entry in the sparse hold index, at its new deadline."""
+        return index_key_actions(model, "gsi3", id=booking.id, status=BookingStatus.PENDING, hold_expires_at=deadline)
 
     def update(self, current: Payment, changed: Payment) -> Payment:
         item = self._item(changed)
@@ -181,9 +165,9 @@ class PaymentRepository(Repository):
 
     def add_event_marker(self, tx: Tx, event_id: str, event_type: str, outcome: str, now: datetime) -> None:
         m = self.models.ProviderEvent
-        marker = m(
-            keys.provider_event_pk(event_id),
-            keys.PROCESSED_SK,
+        marker = new_item(
+            m,
+            event_id=event_id,
             event_type=event_type,
             outcome=outcome,
             processed_at=iso(now),
@@ -194,7 +178,7 @@ class PaymentRepository(Repository):
     def event_seen(self, event_id: str) -> bool:
         m = self.models.ProviderEvent
         try:
-            m.get(keys.provider_event_pk(event_id), keys.PROCESSED_SK, consistent_read=True)
+            m.get(*m.declaration.key(event_id=event_id), consistent_read=True)
             return True
         except m.DoesNotExist:
             return False

@@ -37,7 +37,7 @@ from pynamodb.exceptions import DoesNotExist
 from dogcare.domain.clock import utcnow
 from dogcare.errors import RateLimited, StorageUnavailable
 from dogcare.storage import keys
-from dogcare.storage.entities import stamp_actions
+from dogcare.storage.entities import key_item, stamp_actions
 from dogcare.storage.store import Store, response_code, storage_errors
 
 WINDOW_SECONDS = 60
@@ -106,7 +106,7 @@ class RateLimiter:
 
     def _count(self, key: str, window: int, moment: float) -> int:
         m = self.store.models.RateWindow
-        item = m(keys.rate_pk(key), keys.rate_sk(window))
+        item = key_item(m, subject=key, window_start=window)
         expires = datetime.fromtimestamp(window, self.clock().tzinfo) + timedelta(seconds=3 * WINDOW_SECONDS)
         with storage_errors():
             item.update(actions=[*stamp_actions(m), m.used.add(1), m.expiration.set(expires)])
@@ -120,7 +120,7 @@ class RateLimiter:
         m = self.store.models.RateWindow
         try:
             with storage_errors():
-                count = int(m.get(keys.rate_pk(key), keys.rate_sk(window), consistent_read=True).used or 0)
+                count = int(m.get(*m.declaration.key(subject=key, window_start=window), consistent_read=True).used or 0)
         except DoesNotExist:
             count = 0
         with self._lock:

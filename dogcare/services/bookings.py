@@ -1,4 +1,7 @@
-"""Booking use cases: the rules (times, vaccinations, overlap, capacity, price, lifecycle).
+"""Booking use cases of owners: the rules (times, vaccinations, overlap, capacity, price, lifecycle).
+
+Each acts on the calling actor's own bookings (``actor.owner_id``); the staff operations on
+bookings (roster, check-in/out, capacity) are ``dogcare.services.staff``'s.
 
 The atomic parts (no overlap, capacity, pending cap) are enforced by the repository's
 transactions; this service decides what to ask for and retries when a dog's schedule
@@ -10,31 +13,32 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from functools import cached_property
-from typing import Any, Protocol
+from typing import Protocol
 
 from dogcare.commands import NewBooking, UpdateBooking
 from dogcare.domain import lifecycle
+from dogcare.domain.actor import Actor
 from dogcare.domain.clock import local_date, to_utc, utcnow
 from dogcare.domain.ids import id_for_request, new_id
-from dogcare.domain.model import Booking, RosterEntry
+from dogcare.domain.model import Booking, Dog
 from dogcare.domain.money import Money
 from dogcare.domain.pricing import PriceTable, quote
 from dogcare.domain.scheduling import Facility, Stayplan, check_times, overlaps, plan_stay
-from dogcare.domain.vaccinations import lapses_before
+from dogcare.domain.vaccinations import VaccinationRules
 from dogcare.domain.vocabulary import ACTIVE_BOOKING_STATUSES, BookingStatus, ServiceType
 from dogcare.errors import (
+    BookingExists,
     ConcurrentUpdate,
     InvalidTransition,
     NotFound,
     OverlappingBooking,
-    StorageUnavailable,
+    ScheduleChanged,
     ValidationFailed,
     VersionMismatch,
 )
 from dogcare.repositories.base import Page
-from dogcare.repositories.bookings import MAX_TRANSACTION_ACTIONS, BookingExists, BookingRepository, ScheduleChanged
-from dogcare.repositories.dogs import DogRepository, Schedule
+from dogcare.repositories.bookings import MAX_TRANSACTION_ACTIONS, BookingRepository
+from dogcare.repositories.dogs import Schedule
 from dogcare.repositories.lookups import LookupRepository
 
 SCHEDULE_RETRIES = 4
@@ -44,9 +48,9 @@ MAX_AVAILABILITY_DAYS = 62
 class CancellationSettler(Protocol):
     """What happens to the money when a booking is cancelled (the payments side)."""
 
-    def settle_cancellation(self, before: Booking, after: Booking) -> None: ...
+    def settle(self, before: Booking, after: Booking) -> None: ...
 
-    def settlement_pending(self, booking: Booking) -> bool:
+    def pending(self, booking: Booking) -> bool:
         """Whether a cancelled booking's money is not settled yet (the provider was down)."""
         ...
 
@@ -58,7 +62,7 @@ class PlannedStay:
     start: datetime
     end: datetime
     plan: Stayplan
-    dog_item: Any
+    dog: Dog
     schedule: Schedule
     daily_limit: int
     price: Money
@@ -93,7 +97,7 @@ class Availability:
 class BookingPolicy:
     facility: Facility
     prices: PriceTable
-    required_vaccinations: tuple[str, ...]
+    vaccinations: VaccinationRules
     default_daily_capacity: int
     max_pending: int
     hold: timedelta = timedelta(minutes=30)  # how long an unpaid booking holds its places
@@ -103,38 +107,24 @@ class BookingService:
     def __init__(
         self,
         bookings: BookingRepository,
-        dogs: DogRepository,
+        lookups: LookupRepository,
         policy: BookingPolicy,
         clock: Callable[[], datetime] = utcnow,
-        settler: CancellationSettler | None = None,
+        settlement: Callable[[], CancellationSettler] | None = None,
     ) -> None:
+        """``settlement`` builds the payments side on the first cancellation with a payment, so a
+        process that never touches a payment never imports the payment code (or the SDK)."""
         self.bookings = bookings
-        self.dogs = dogs
+        self.lookups = lookups
         self.policy = policy
         self.clock = clock
-        self.settler = settler
+        self._settlement = settlement
 
     # --- helpers ------------------------------------------------------------------------
 
     def _plan(self, service_type: str, start: datetime, end: datetime) -> Stayplan:
         """The plan for *new* times, under today's facility settings (create and reschedule only)."""
         return plan_stay(service_type, start, end, self.policy.facility.timezone)
-
-    def occupied(self, booking: Booking) -> Stayplan:
-        """What an existing booking holds: the plan recorded on it when its times were written.
-
-        The one accessor every later change uses (cancel, reschedule, check-in/out, payment
-        confirmation), so a change of the facility's zone or hours after booking never makes
-        a change release or touch other days than the booking took.
-        """
-        if booking.plan is None:
-            # An item from before bookings recorded their plan: recomputing it here, under
-            # today's settings, is the bug the record exists to prevent; `dogcare migrate`
-            # fills it in (with the zone the booking was made under) right after a deploy.
-            raise StorageUnavailable(
-                f"booking {booking.id} is awaiting a data migration (dogcare migrate); please retry shortly", 30
-            )
-        return booking.plan
 
     def _limit(self, configured: int | None) -> int:
         return self.policy.default_daily_capacity if configured is None else configured
@@ -163,10 +153,8 @@ class BookingService:
                 "too_large_to_move",
             )
 
-    def _check_vaccinations(self, dog_item: object, end: datetime) -> None:
-        dog = self.dogs.to_dog(dog_item)
-        last_day = local_date(end, self.policy.facility.timezone)
-        lapsed = lapses_before(dog.vaccinations, self.policy.required_vaccinations, last_day)
+    def _check_vaccinations(self, dog: Dog, end: datetime) -> None:
+        lapsed = self.policy.vaccinations.lapsed(dog, local_date(end, self.policy.facility.timezone))
         if lapsed:
             raise ValidationFailed.field(
                 "body.dog_id",
@@ -183,19 +171,20 @@ class BookingService:
         start, end = to_utc(command.start_time), to_utc(command.end_time)
         check_times(command.service_type, start, end, now, self.policy.facility)
         plan = self._plan(command.service_type, start, end)
-        dog_item, schedule, configured = self.bookings.load_for_booking(command.dog_id, command.service_type)
-        if dog_item is None or dog_item.owner_id != owner_id or schedule is None:
+        dog, schedule, configured = self.bookings.load_for_booking(command.dog_id, command.service_type)
+        if dog is None or dog.owner_id != owner_id or schedule is None:
             raise NotFound("dog not found")
-        self._check_vaccinations(dog_item, end)
+        self._check_vaccinations(dog, end)
         self._check_schedule(schedule, booking_id, start, end)
         nights = len(plan.capacity_days) if command.service_type == ServiceType.BOARDING else 0
-        price = quote(self.policy.prices, command.service_type, dog_item.size, start, end, nights)
-        return PlannedStay(start, end, plan, dog_item, schedule, self._limit(configured), price)
+        price = quote(self.policy.prices, command.service_type, dog.size, start, end, nights)
+        return PlannedStay(start, end, plan, dog, schedule, self._limit(configured), price)
 
-    def create(self, owner_id: str, command: NewBooking, request_key: str | None = None) -> Booking:
-        """Book; with the client's ``request_key`` (its Idempotency-Key) the booking's id is
-        derived from it, so a retry whose first attempt was stored but never answered gets
-        that booking back instead of a second one or a conflict with itself."""
+    def create(self, actor: Actor, command: NewBooking, request_key: str | None = None) -> Booking:
+        """Book one of the actor's dogs; with the client's ``request_key`` (its Idempotency-Key)
+        the booking's id is derived from it, so a retry whose first attempt was stored but never
+        answered gets that booking back instead of a second one or a conflict with itself."""
+        owner_id = actor.owner_id
         now = self.clock()
         booking_id = id_for_request("booking", owner_id, request_key) if request_key else new_id("booking")
         for _ in range(SCHEDULE_RETRIES):
@@ -220,7 +209,7 @@ class BookingService:
             try:
                 return self.bookings.create(
                     booking,
-                    planned.dog_item.name,
+                    planned.dog.name,
                     planned.schedule,
                     planned.plan,
                     planned.daily_limit,
@@ -242,12 +231,12 @@ class BookingService:
             )
         return stored
 
-    def get(self, owner_id: str, booking_id: str) -> Booking:
-        return self.bookings.get_for_owner(owner_id, booking_id)
+    def get(self, actor: Actor, booking_id: str) -> Booking:
+        return self.bookings.get_for_owner(actor.owner_id, booking_id)
 
     def list(
         self,
-        owner_id: str,
+        actor: Actor,
         *,
         limit: int,
         cursor: str | None,
@@ -258,7 +247,7 @@ class BookingService:
         if start_from is not None and start_to is not None and start_to < start_from:
             raise ValidationFailed.field("query.to", "'to' must not be before 'from'", "range")
         return self.bookings.list_for_owner(
-            owner_id,
+            actor.owner_id,
             limit=limit,
             cursor=cursor,
             start_from=to_utc(start_from) if start_from else None,
@@ -267,9 +256,9 @@ class BookingService:
         )
 
     def update(
-        self, owner_id: str, booking_id: str, command: UpdateBooking, expected_version: int | None = None
+        self, actor: Actor, booking_id: str, command: UpdateBooking, expected_version: int | None = None
     ) -> Booking:
-        current = self.bookings.get_for_owner(owner_id, booking_id)
+        current = self.bookings.get_for_owner(actor.owner_id, booking_id)
         if expected_version is not None and expected_version != current.version:
             raise VersionMismatch(f"the booking is at version {current.version}, not {expected_version}")
         fields = command.model_dump(exclude_unset=True)
@@ -288,79 +277,75 @@ class BookingService:
         start = to_utc(command.start_time) if command.start_time else current.start_time
         end = to_utc(command.end_time) if command.end_time else current.end_time
         check_times(current.service_type, start, end, now, self.policy.facility)
-        old_plan = self.occupied(current)
+        old_plan = lifecycle.occupied(current)
         new_plan = self._plan(current.service_type, start, end)
         self._check_move_size(old_plan, new_plan)
         instructions = (
             command.special_instructions if "special_instructions" in fields else (current.special_instructions)
         )
         for _ in range(SCHEDULE_RETRIES):
-            dog_item, schedule, configured = self.bookings.load_for_booking(current.dog_id, current.service_type)
-            if dog_item is None or schedule is None:
+            dog, schedule, configured = self.bookings.load_for_booking(current.dog_id, current.service_type)
+            if dog is None or schedule is None:
                 raise NotFound("the booking's dog no longer exists")
-            self._check_vaccinations(dog_item, end)
+            self._check_vaccinations(dog, end)
             self._check_schedule(schedule, current.id, start, end)
             nights = len(new_plan.capacity_days) if current.service_type == ServiceType.BOARDING else 0
             changed = replace(
                 current,
                 start_time=start,
                 end_time=end,
-                price=quote(self.policy.prices, current.service_type, dog_item.size, start, end, nights),
+                price=quote(self.policy.prices, current.service_type, dog.size, start, end, nights),
                 special_instructions=instructions,
                 updated_at=now,
                 plan=new_plan,
             )
             try:
                 return self.bookings.reschedule(
-                    current, changed, dog_item.name, schedule, old_plan, new_plan, self._limit(configured), now
+                    current, changed, dog.name, schedule, old_plan, new_plan, self._limit(configured), now
                 )
             except ScheduleChanged:
                 continue
         raise ConcurrentUpdate("the dog's bookings kept changing; please retry")
 
-    def cancel(self, owner_id: str, booking_id: str) -> Booking:
-        current = self.bookings.get_for_owner(owner_id, booking_id)
-        if (
-            current.status == BookingStatus.CANCELLED
-            and current.payment_id
-            and self.settler is not None
-            and self.settler.settlement_pending(current)
-        ):
+    def cancel(self, actor: Actor, booking_id: str) -> Booking:
+        current = self.bookings.get_for_owner(actor.owner_id, booking_id)
+        settlement = self._settlement() if self._settlement is not None and current.payment_id else None
+        if current.status == BookingStatus.CANCELLED and settlement is not None and settlement.pending(current):
             # An earlier cancellation could not settle the payment: a repeated cancel retries that.
-            self.settler.settle_cancellation(current, current)
+            settlement.settle(current, current)
             return current
         lifecycle.require_transition(current.status, BookingStatus.CANCELLED)
-        cancelled = self.bookings.transition(current, BookingStatus.CANCELLED, self.occupied(current), self.clock())
-        if self.settler is not None and current.payment_id:
-            self.settler.settle_cancellation(current, cancelled)
+        cancelled = self.bookings.transition(
+            current, BookingStatus.CANCELLED, lifecycle.occupied(current), self.clock()
+        )
+        if settlement is not None:
+            settlement.settle(current, cancelled)
         return cancelled
 
     # --- quotes and availability (read-only: nothing is written) -------------------------
 
-    @cached_property
-    def _lookups(self) -> LookupRepository:
-        return LookupRepository(self.bookings.store, self.bookings.cursors, self.clock)
-
     def _days(
         self, service_type: str, days: Sequence[date], daily_limit: int | None = None
     ) -> tuple[DayAvailability, ...]:
-        usage = self._lookups.capacity_usage(service_type, days)
+        usage = self.lookups.capacity_usage(service_type, days)
         limit = self._limit(usage.configured) if daily_limit is None else daily_limit
         return tuple(DayAvailability(d, limit, usage.used[d], max(0, limit - usage.used[d])) for d in days)
 
-    def quote(self, owner_id: str, command: NewBooking) -> Quote:
+    def quote(self, actor: Actor, command: NewBooking) -> Quote:
         """What ``create`` would book and charge now, with the places left on each day it takes.
 
         The same rules and the same price as ``create`` (one ``_plan_and_price``); a full day is
         not an error here (``available`` is false), every other refusal is the one ``create`` makes.
         """
-        planned = self._plan_and_price(owner_id, command, self.clock())
+        planned = self._plan_and_price(actor.owner_id, command, self.clock())
         days = self._days(command.service_type, planned.plan.capacity_days, planned.daily_limit)
         available = all(d.places_left > 0 for d in days)
         return Quote(command.service_type, planned.start, planned.end, planned.price, days, available)
 
-    def availability(self, service_type: str, first: date, last: date) -> Availability:
-        """Places per facility-local day from ``first`` to ``last`` (inclusive), at most 62 days."""
+    def availability(self, actor: Actor, service_type: str, first: date, last: date) -> Availability:
+        """Places per facility-local day from ``first`` to ``last`` (inclusive), at most 62 days.
+
+        Facility-wide counts, no one's data: any actor may ask."""
         timezone = self.policy.facility.timezone
         today = local_date(self.clock(), timezone)
         if last < first:
@@ -374,32 +359,6 @@ class BookingService:
             )
         days = [first + timedelta(days=i) for i in range(span)]
         return Availability(service_type, timezone, self._days(service_type, days))
-
-    # --- staff use cases ----------------------------------------------------------------
-
-    def roster(self, day: date, service_type: str | None, limit: int, cursor: str | None) -> Page[RosterEntry]:
-        return self.bookings.roster(day, service_type, limit, cursor)
-
-    def check_in(self, booking_id: str) -> Booking:
-        return self._staff_transition(booking_id, BookingStatus.CHECKED_IN)
-
-    def check_out(self, booking_id: str) -> Booking:
-        return self._staff_transition(booking_id, BookingStatus.COMPLETED)
-
-    def _staff_transition(self, booking_id: str, target: str) -> Booking:
-        current = self.bookings.get(booking_id)
-        lifecycle.require_transition(current.status, target)
-        return self.bookings.transition(current, target, self.occupied(current), self.clock())
-
-    def set_capacity(self, service_type: str, daily_capacity: int) -> dict[str, int]:
-        self.bookings.set_capacity(service_type, daily_capacity)
-        # The echo must show the write just made: a strongly consistent read of the base table
-        # (an eventually consistent one may still return the previous setting).
-        return self.capacity(consistent=True)
-
-    def capacity(self, *, consistent: bool = False) -> dict[str, int]:
-        configured = self.bookings.capacity_limits(consistent=consistent)
-        return {s: configured.get(s, self.policy.default_daily_capacity) for s in ServiceType}
 
 
 __all__ = ["ACTIVE_BOOKING_STATUSES", "BookingPolicy", "BookingService", "CancellationSettler"]

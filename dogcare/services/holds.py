@@ -14,16 +14,16 @@ second sweep of the same hold changes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from dogcare.domain import lifecycle
+from dogcare.domain.actor import Actor
 from dogcare.domain.vocabulary import BookingStatus
 from dogcare.errors import ConcurrentUpdate, InvalidTransition, NotFound
+from dogcare.repositories.bookings import BookingRepository
 from dogcare.storage.keys import HOLD_SHARDS
-
-if TYPE_CHECKING:
-    from dogcare.facade import Dogcare
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +36,18 @@ class SweepResult:
 
 
 class HoldSweeper:
-    def __init__(self, app: Dogcare) -> None:
-        self.app = app
+    def __init__(self, bookings: BookingRepository, clock: Callable[[], datetime], batch: int) -> None:
+        """``batch``: how many holds one sweep expires at most (the settings' ``sweep_batch``)."""
+        self.bookings = bookings
+        self.clock = clock
+        self.batch = batch
 
-    def sweep(self, batch: int | None = None) -> SweepResult:
-        """Expire at most ``batch`` holds whose time is up (the settings' ``sweep_batch``)."""
-        repo = self.app.booking_repository
-        now = self.app.clock()
-        budget = self.app.settings.sweep_batch if batch is None else batch
+    def sweep(self, actor: Actor, batch: int | None = None) -> SweepResult:
+        """Expire at most ``batch`` holds whose time is up; the system's work (``HOLD_SWEEPER``)."""
+        actor.require_system()
+        repo = self.bookings
+        now = self.clock()
+        budget = self.batch if batch is None else batch
         result = SweepResult()
         # Start from another shard each minute, so that a backlog in one shard cannot keep the
         # others waiting when the batch runs out.
@@ -66,15 +70,15 @@ class HoldSweeper:
         return result
 
     def _expire(self, booking_id: str) -> bool:
-        repo = self.app.booking_repository
+        repo = self.bookings
         try:
             booking = repo.get(booking_id)  # strongly consistent: the index entry may be stale
         except NotFound:
             return False
-        clock_now = self.app.clock()
+        clock_now = self.clock()
         if not lifecycle.hold_expired(booking.status, booking.hold_expires_at, clock_now):
             return False
-        plan = self.app.bookings.occupied(booking)
+        plan = lifecycle.occupied(booking)
         try:
             repo.transition(booking, BookingStatus.EXPIRED, plan, clock_now)
         except InvalidTransition:

@@ -1,4 +1,5 @@
-"""Owner use cases. The owner is always the caller: their id comes from the verified token.
+"""Owner use cases. The owner is always the actor: their id is ``actor.owner_id``, derived
+from the verified token's subject, so no caller can name another owner.
 
 The owner's email is the address the identity provider verified (the ID token's ``email``,
 checked by the HTTP layer): the services take it as an argument, and no command carries one.
@@ -13,11 +14,10 @@ from datetime import datetime
 from pydantic import TypeAdapter, ValidationError
 
 from dogcare.commands import AddressInput, Email, RegisterOwner, UpdateOwner
+from dogcare.domain.actor import Actor
 from dogcare.domain.clock import utcnow
-from dogcare.domain.ids import owner_id_for
 from dogcare.domain.model import Address, Owner
 from dogcare.errors import NotFound, ValidationFailed, VersionMismatch
-from dogcare.repositories.base import Page
 from dogcare.repositories.owners import OwnerRepository
 
 _EMAIL: TypeAdapter[str] = TypeAdapter(Email)
@@ -46,8 +46,8 @@ class OwnerService:
         self.owners = owners
         self.clock = clock
 
-    def register(self, subject: str, command: RegisterOwner, email: str) -> Owner:
-        """Register the caller with ``email``, the address their identity provider verified.
+    def register(self, actor: Actor, command: RegisterOwner, email: str) -> Owner:
+        """Register the actor with ``email``, the address their identity provider verified.
 
         A taken address (or look-alike) and an existing profile raise the same
         ``RegistrationConflict`` answer over HTTP (its subclasses say which, for the library).
@@ -55,7 +55,7 @@ class OwnerService:
         address = verified_address(email)
         now = self.clock()
         owner = Owner(
-            id=owner_id_for(subject),
+            id=actor.owner_id,
             name=command.name,
             email=address,
             phone=command.phone,
@@ -66,18 +66,18 @@ class OwnerService:
         )
         return self.owners.create(owner)
 
-    def profile(self, subject: str) -> Owner:
+    def profile(self, actor: Actor) -> Owner:
         try:
-            return self.owners.get(owner_id_for(subject))
+            return self.owners.get(actor.owner_id)
         except NotFound as exc:
             raise NotFound("no owner profile yet: register first") from exc
 
     def update_profile(
-        self, subject: str, command: UpdateOwner, expected_version: int | None = None, email: str | None = None
+        self, actor: Actor, command: UpdateOwner, expected_version: int | None = None, email: str | None = None
     ) -> Owner:
         """Apply ``command``; ``email`` (a newly verified address) replaces the stored one if given."""
         new_email = verified_address(email) if email is not None else None
-        current = self.profile(subject)
+        current = self.profile(actor)
         fields = command.model_dump(exclude_unset=True)
         changed = replace(
             current,
@@ -92,6 +92,3 @@ class OwnerService:
                 raise VersionMismatch(f"the profile is at version {current.version}, not {expected_version}")
             return current
         return self.owners.update(current, changed, expected_version)
-
-    def list_owners(self, limit: int, cursor: str | None) -> Page[Owner]:
-        return self.owners.list(limit, cursor)

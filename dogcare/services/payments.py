@@ -34,13 +34,15 @@ No HTTP here: the handlers map the typed errors to status codes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dogcare.commands import NewPayment
 from dogcare.domain import lifecycle
+from dogcare.domain.actor import Actor
+from dogcare.domain.clock import utcnow
 from dogcare.domain.ids import new_id
 from dogcare.domain.model import Booking, Payment
 from dogcare.domain.money import Money
@@ -49,7 +51,6 @@ from dogcare.domain.payments import (
     PAID_STATUSES,
     RefundPolicy,
     refund_all,
-    refund_owed,
     refund_status,
     require_change,
     settlement_action,
@@ -58,16 +59,17 @@ from dogcare.domain.payments import (
 from dogcare.domain.scheduling import overlaps
 from dogcare.domain.vocabulary import PAID_BOOKING_STATUSES, BookingStatus, PaymentStatus
 from dogcare.errors import (
+    AlreadyLinked,
     BookingAlreadyPaid,
     BookingCancelled,
     BookingNotPayable,
     CapacityFull,
     ConcurrentUpdate,
     DogcareError,
+    EventAlreadyProcessed,
     InvalidTransition,
     NotFound,
     PaymentProviderError,
-    PaymentProviderUnavailable,
 )
 from dogcare.payments.gateway import (
     CANCELED,
@@ -81,10 +83,10 @@ from dogcare.payments.gateway import (
     PaymentGateway,
     WebhookEvent,
 )
-from dogcare.repositories.payments import AlreadyLinked, EventAlreadyProcessed, PaymentRepository
+from dogcare.repositories.payments import PaymentRepository
+from dogcare.services.settlement import ATTEMPTS, CancellationSettlement, cancel_key, intent_of, refund_key, save_change
 
 if TYPE_CHECKING:
-    from dogcare.facade import Dogcare
     from dogcare.repositories.bookings import BookingRepository
     from dogcare.repositories.dogs import Schedule
 
@@ -104,7 +106,6 @@ UNMATCHED = "unmatched"  # not about any payment of ours: not applied
 PRICE_MISMATCH = "price_mismatch"  # paid, but not the booking's price: not confirmed, refunded in full
 LATE_REFUNDED = "late_refunded"  # paid after the hold expired and its places were taken: refunded
 
-ATTEMPTS = 5  # re-reads after losing a race on a versioned write
 FAILURE_REASON_MAX = 300
 
 
@@ -115,16 +116,6 @@ def intent_key(booking_id: str, previous_intent: str | None) -> str:
     """The booking's first intent, or the one that replaces a cancelled ``previous_intent``."""
     base = f"booking-{booking_id}-intent"
     return base if previous_intent is None else f"{base}-after-{previous_intent}"
-
-
-def cancel_key(booking_id: str, intent_id: str) -> str:
-    return f"booking-{booking_id}-cancel-{intent_id}"
-
-
-def refund_key(booking_id: str, already_refunded: int) -> str:
-    """The cancellation refund; a later top-up (after an outside partial refund) gets its own key."""
-    base = f"booking-{booking_id}-cancel-refund"
-    return base if already_refunded == 0 else f"{base}-after-{already_refunded}"
 
 
 @dataclass(frozen=True)
@@ -148,41 +139,45 @@ def _failure_reason(data: Mapping[str, Any]) -> str:
 
 
 class PaymentService:
-    def __init__(self, app: Dogcare, gateway: PaymentGateway | None = None) -> None:
-        self.app = app
-        self.clock = app.clock
+    def __init__(
+        self,
+        payments: PaymentRepository,
+        bookings: BookingRepository,
+        gateway: Callable[[], PaymentGateway],
+        settlement: CancellationSettlement,
+        refunds: RefundPolicy,
+        *,
+        payment_hold: timedelta,
+        default_daily_capacity: int,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        """``gateway`` is called on each provider call (the configured gateway, built on first
+        use: the Stripe one imports its SDK); ``payment_hold`` is how long starting a payment keeps
+        an unpaid hold at least; ``default_daily_capacity`` applies where none is configured."""
+        self.repo = payments
+        self.booking_repo = bookings
         self._gateway = gateway
-        self.policy = RefundPolicy(app.settings.refund_full_hours, app.settings.refund_late_percent)
+        self.settlement = settlement
+        self.policy = refunds
+        self.payment_hold = payment_hold
+        self.default_daily_capacity = default_daily_capacity
+        self.clock = clock
 
     # --- collaborators ----------------------------------------------------------------
 
     @property
     def gateway(self) -> PaymentGateway:
-        """The injected gateway, or this process's Stripe gateway (keys re-read, SDK imported on use)."""
-        if self._gateway is not None:
-            return self._gateway
-        from dogcare.payments.secrets import build_gateway
-
-        return build_gateway(self.app.settings)
-
-    @property
-    def repo(self) -> PaymentRepository:
-        return self.app.payment_repository
-
-    @property
-    def booking_repo(self) -> BookingRepository:
-        return self.app.booking_repository
+        return self._gateway()
 
     def _save(self, current: Payment, **changes: Any) -> Payment:
-        """A versioned write of ``current`` with ``changes``; ``ConcurrentUpdate`` if it moved on."""
-        changed = replace(current, updated_at=self.clock(), client_secret=None, **changes)
-        require_change(current, changed)
-        return self.repo.update(current, changed)
+        return save_change(self.repo, current, self.clock(), **changes)
 
     # --- owner use cases --------------------------------------------------------------
 
-    def create(self, owner_id: str, command: NewPayment) -> Payment:
-        """Start (or resume) paying for a pending booking; the result carries the ``client_secret``."""
+    def create(self, actor: Actor, command: NewPayment) -> Payment:
+        """Start (or resume) paying for one of the actor's pending bookings; the result carries
+        the ``client_secret``."""
+        owner_id = actor.owner_id
         booking = self.booking_repo.get_for_owner(owner_id, command.booking_id)
         for _ in range(ATTEMPTS):
             self._require_payable(booking)
@@ -224,20 +219,19 @@ class PaymentService:
             return self._open_intent(booking, reserved)
         raise ConcurrentUpdate("the booking kept changing while starting its payment; please retry")
 
-    def get(self, owner_id: str, payment_id: str) -> Payment:
-        """One of the owner's payments (never with the client secret)."""
-        return self.repo.get_for_owner(owner_id, payment_id)
+    def get(self, actor: Actor, payment_id: str) -> Payment:
+        """One of the actor's payments (never with the client secret)."""
+        return self.repo.get_for_owner(actor.owner_id, payment_id)
 
     def _hold_extension(self, booking: Booking, now: datetime) -> tuple[datetime | None, tuple[Any, ...]]:
         """The hold's new deadline while the owner pays (None: unchanged), and the roster days
         that show it."""
         if booking.hold_expires_at is None:
             return None, ()
-        minimum = timedelta(seconds=self.app.settings.hold_payment_seconds)
-        until = lifecycle.extended_hold(booking.hold_expires_at, now, minimum)
+        until = lifecycle.extended_hold(booking.hold_expires_at, now, self.payment_hold)
         if until == booking.hold_expires_at:
             return None, ()
-        plan = self.app.bookings.occupied(booking)
+        plan = lifecycle.occupied(booking)
         return until, plan.roster_days
 
     def _require_payable(self, booking: Booking) -> None:
@@ -267,10 +261,10 @@ class PaymentService:
                 if payment.status == PaymentStatus.CANCELED:
                     payment = self._replace_intent(booking, payment)
                     continue
-                reference = self._reference(payment)
+                reference = intent_of(payment)
                 if payment.amount != booking.price:
                     # The booking was rescheduled to another price: the old intent must go first.
-                    if self._cancel_at_provider(booking, reference) == SUCCEEDED:
+                    if self.settlement.cancel_intent(booking, reference) == SUCCEEDED:
                         raise BookingAlreadyPaid("the booking was just paid")
                     payment = self._replace_intent(booking, payment)
                     continue
@@ -325,113 +319,13 @@ class PaymentService:
         except DogcareError as exc:
             logger.warning("could not cancel unused payment intent %s: %s", intent.id, exc)
 
-    @staticmethod
-    def _reference(payment: Payment) -> str:
-        if not payment.provider_reference:
-            raise PaymentProviderError(f"payment {payment.id} has no payment intent")
-        return payment.provider_reference
-
-    # --- cancellation (the bookings service's settler) ----------------------------------
-
-    def settlement_pending(self, booking: Booking) -> bool:
-        """Whether the money of a cancelled booking still needs a provider call."""
-        if booking.status != BookingStatus.CANCELLED or not booking.payment_id:
-            return False
-        return settlement_action(self.repo.get(booking.payment_id)) is not None
-
-    def settle_cancellation(self, before: Booking, after: Booking) -> None:
-        """Cancel the unpaid intent, or refund per the policy; ``PaymentProviderUnavailable`` if
-        the provider is down (the booking stays cancelled and a retry settles it)."""
-        if after.status != BookingStatus.CANCELLED or not after.payment_id:
-            return
-        for _ in range(2 * ATTEMPTS):
-            payment = self.repo.get(after.payment_id)
-            action = settlement_action(payment)
-            if action is None:
-                return
-            try:
-                if action == "cancel":
-                    self._settle_open(after, payment)
-                elif action == "decide":
-                    self._decide_refund(after, payment)
-                else:
-                    self._pay_refund(after, payment)
-            except ConcurrentUpdate:
-                continue  # a webhook changed the payment meanwhile: look again
-            except PaymentProviderUnavailable:
-                logger.warning(
-                    "settling cancelled booking %s (payment %s) is pending: provider unavailable",
-                    after.id,
-                    payment.id,
-                )
-                raise
-        raise ConcurrentUpdate("the payment kept changing while settling the cancellation; please retry")
-
-    def _settle_open(self, booking: Booking, payment: Payment) -> None:
-        if payment.status == PaymentStatus.CREATING:
-            # Its intent, if one was made, was never handed out: nobody can pay it.
-            self._save(payment, status=PaymentStatus.CANCELED)
-            return
-        outcome = self._cancel_at_provider(booking, self._reference(payment))
-        if outcome == SUCCEEDED:
-            # The owner paid while the booking was being cancelled: all of it goes back.
-            due = payment.amount.amount if payment.refund_due is None else payment.refund_due
-            self._save(payment, status=PaymentStatus.REFUND_PENDING, refund_due=due, failure_reason=None)
-        else:
-            self._save(payment, status=PaymentStatus.CANCELED)
-
-    def _cancel_at_provider(self, booking: Booking, intent_id: str) -> str:
-        """Cancel an intent; ``canceled``, or ``succeeded`` if it was paid before it could be."""
-        try:
-            self.gateway.cancel_intent(intent_id, idempotency_key=cancel_key(booking.id, intent_id))
-            return CANCELED
-        except PaymentProviderError as refused:
-            intent = self.gateway.retrieve_intent(intent_id)
-            if intent.status in (CANCELED, SUCCEEDED):
-                return intent.status
-            raise refused
-
-    def _decide_refund(self, booking: Booking, payment: Payment) -> None:
-        """Store what the policy owes before paying anything out (retries then agree on it)."""
-        cancelled_at = booking.cancelled_at or self.clock()
-        due = self.policy.refund_for(payment.amount, booking.start_time, cancelled_at).amount
-        changed = replace(payment, refund_due=due)
-        logger.info(
-            "booking %s cancelled %s before its start: refund %s of %s",
-            booking.id,
-            booking.start_time - cancelled_at,
-            due,
-            payment.amount.amount,
-        )
-        self._save(payment, refund_due=due, status=refund_status(changed))
-
-    def _pay_refund(self, booking: Booking, payment: Payment) -> None:
-        assert payment.refund_due is not None
-        owed = refund_owed(payment)
-        key = refund_key(booking.id, payment.amount_refunded)
-        result = self.gateway.refund(self._reference(payment), amount=owed, idempotency_key=key)
-        total = min(payment.amount.amount, payment.amount_refunded + result.amount)
-        current = payment
-        for _ in range(ATTEMPTS):
-            # The provider's webhook may have recorded the refund already: totals only grow.
-            changed = replace(current, amount_refunded=max(current.amount_refunded, total))
-            status = refund_status(changed)
-            if changed.amount_refunded == current.amount_refunded and status == current.status:
-                return
-            try:
-                self._save(current, amount_refunded=changed.amount_refunded, status=status)
-                return
-            except ConcurrentUpdate:
-                current = self.repo.get(payment.id)
-        raise ConcurrentUpdate("the payment kept changing while recording a refund; please retry")
-
     # --- cancellation preview (read-only: what cancelling now would do) -----------------
 
-    def cancellation_preview(self, owner_id: str, booking_id: str) -> CancellationPreview:
+    def cancellation_preview(self, actor: Actor, booking_id: str) -> CancellationPreview:
         """What ``DELETE /bookings/{id}`` would do with the money now, by the refund policy the
         cancellation itself applies (``RefundPolicy.refund_for``). Owner-scoped: another owner's
         booking is ``NotFound``, like an unknown one."""
-        booking = self.booking_repo.get_for_owner(owner_id, booking_id)
+        booking = self.booking_repo.get_for_owner(actor.owner_id, booking_id)
         now = self.clock()
         currency = booking.price.currency
         if not lifecycle.can_transition(booking.status, BookingStatus.CANCELLED):
@@ -455,13 +349,16 @@ class PaymentService:
 
     # --- webhooks -----------------------------------------------------------------------
 
-    def handle_webhook(self, raw: bytes, signature: str | None) -> str:
+    def handle_webhook(self, actor: Actor, raw: bytes, signature: str | None) -> str:
         """Verify and apply one provider event; returns the outcome word for the acknowledgement.
+
+        Run by the system (``PAYMENT_PROVIDER``): the signature, not a person, vouches for it.
 
         ``InvalidWebhook`` (nothing written) if the signature does not verify;
         ``PaymentProviderUnavailable`` if a settlement the event made due could not reach the
         provider (the provider then delivers the event again, and the settlement is retried).
         """
+        actor.require_system()
         event = self.gateway.parse_webhook(raw, signature)
         if event.type not in HANDLED_EVENTS:
             logger.debug("webhook %s of type %s ignored", event.id, event.type)
@@ -481,7 +378,7 @@ class PaymentService:
             and settlement_action(payment) is not None
         ):
             try:
-                self.settle_cancellation(booking, booking)
+                self.settlement.settle(booking, booking)
             except PaymentProviderError as exc:
                 # A refusal will not change by delivering the event again: the event is applied;
                 # the settlement stays pending for the next cancel request (or a person) to finish.
@@ -490,21 +387,10 @@ class PaymentService:
             # Money that could not confirm its booking (wrong amount, or an expired hold whose
             # places are gone): refunded with the booking's one refund key, so no path refunds twice.
             try:
-                self._settle_refund(booking, payment)
+                self.settlement.refund_unconfirmed(booking, payment)
             except PaymentProviderError as exc:
                 logger.error("refunding payment %s after webhook %s failed: %s", payment.id, event.id, exc)
         return outcome
-
-    def _settle_refund(self, booking: Booking, payment: Payment) -> None:
-        for _ in range(ATTEMPTS):
-            if settlement_action(payment) != "refund":
-                return
-            try:
-                self._pay_refund(booking, payment)
-                return
-            except ConcurrentUpdate:
-                payment = self.repo.get(payment.id)
-        raise ConcurrentUpdate("the payment kept changing while refunding it; please retry")
 
     def _apply(self, event: WebhookEvent) -> tuple[str, Payment | None, Booking | None]:
         data = event.data_object
@@ -604,7 +490,7 @@ class PaymentService:
         saved = self.repo.add_payment_update(tx, payment, replace(changed, updated_at=now))
         after = booking
         if target is not None:
-            plan = self.app.bookings.occupied(booking)
+            plan = lifecycle.occupied(booking)
             if revival is not None:
                 dog_name, schedule, limit = revival
                 after = self.booking_repo.add_revival(tx, booking, dog_name, schedule, plan, limit, now)
@@ -619,16 +505,16 @@ class PaymentService:
         the dog is free then and the service is offered. (Capacity is checked by the write.)"""
         if booking.start_time <= self.clock():
             return None
-        dog_item, schedule, configured = self.booking_repo.load_for_booking(booking.dog_id, booking.service_type)
-        if dog_item is None or schedule is None:
+        dog, schedule, configured = self.booking_repo.load_for_booking(booking.dog_id, booking.service_type)
+        if dog is None or schedule is None:
             return None
         for other_id, (other_start, other_end) in schedule.intervals.items():
             if other_id != booking.id and overlaps(booking.start_time, booking.end_time, other_start, other_end):
                 return None
-        limit = self.app.policy.default_daily_capacity if configured is None else configured
+        limit = self.default_daily_capacity if configured is None else configured
         if limit <= 0:
             return None
-        return str(dog_item.name), schedule, limit
+        return dog.name, schedule, limit
 
     def _mark(self, event: WebhookEvent, outcome: str) -> str:
         """Record an event that changed nothing, so a redelivery is recognised as a duplicate."""

@@ -1,4 +1,4 @@
-"""The stored entities as PynamoDB models, built per table layout.
+"""The stored entities as PynamoDB models, derived from the declarations and built per layout.
 
 PynamoDB binds a table name (and each index) to a model class, so a ``ModelSet`` is made
 for one layout and prefix: the same code can then use the single table or four tables,
@@ -6,14 +6,17 @@ and both can live in one process (the tests run both side by side).
 
 Every item carries ``entity_type`` (the discriminator: PynamoDB picks the class from it)
 and ``schema_version``. Key attributes are generic (``pk``/``sk``/``gsiNpk``/``gsiNsk``) and
-set only from the entity's own fields, by the key functions of ``dogcare.storage.keys``.
+set only from the entity's own fields, by its declaration (``new_item``, ``key_item``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
+from pynamodb.attributes import (
+    Attribute as PynamoAttribute,
+)
 from pynamodb.attributes import (
     DiscriminatorAttribute,
     ListAttribute,
@@ -27,181 +30,83 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from dogcare.storage import keys
-from dogcare.storage.layout import CALENDAR, DOG_OVERLAY, OWNER_OVERLAY, IndexSpec, LogicalTable, TableLayout
+from dogcare.storage.declarations import BOOKING_SCHEMA_VERSION, SCHEMA, SCHEMA_VERSION
+from dogcare.storage.layout import ALL_INDEXES, IndexSpec, LogicalTable, TableLayout
+from dogcare.storage.schema import INDEXES, Attribute, Entity, Schema
 
-SCHEMA_VERSION = 1
-# Bookings record what they took (capacity counter keys, roster days, schedule interval, zone)
-# from version 2 on; ``dogcare migrate`` brings older items up (``dogcare.maintenance``).
-BOOKING_SCHEMA_VERSION = 2
+# --- attributes from their declarations ---------------------------------------------------------
 
-
-class AddressMap(MapAttribute[str, Any]):
-    street = UnicodeAttribute()
-    city = UnicodeAttribute()
-    state = UnicodeAttribute()
-    zip = UnicodeAttribute()
+_MAP_CLASSES: dict[str, tuple[tuple[tuple[str, Attribute], ...], type[MapAttribute[str, Any]]]] = {}
+_SCALARS: dict[str, type[PynamoAttribute[Any]]] = {"string": UnicodeAttribute, "number": NumberAttribute}
 
 
-class VaccinationMap(MapAttribute[str, Any]):
-    name = UnicodeAttribute()
-    expires_on = UnicodeAttribute()
+def map_class(spec: Attribute) -> type[MapAttribute[str, Any]]:
+    """The MapAttribute class of a shaped map (one class per shape name, shared by every model)."""
+    assert spec.shape is not None, "a free-form map has no class"
+    known = _MAP_CLASSES.get(spec.shape)
+    if known is None:
+        namespace = {name: attribute(field) for name, field in spec.fields}
+        known = _MAP_CLASSES[spec.shape] = (spec.fields, type(spec.shape, (MapAttribute,), namespace))
+    elif known[0] != spec.fields:
+        raise ValueError(f"two shapes named {spec.shape}")
+    return known[1]
 
 
-class MoneyMap(MapAttribute[str, Any]):
-    amount = NumberAttribute()
-    currency = UnicodeAttribute()
+def attribute(spec: Attribute) -> PynamoAttribute[Any]:
+    """A fresh PynamoDB attribute for one declared attribute (PynamoDB binds each to one class)."""
+    options: dict[str, Any] = {}
+    if spec.null:
+        options["null"] = True
+    if spec.default is not None:
+        options["default"] = spec.default
+    scalar = _SCALARS.get(spec.kind)
+    if scalar is not None:
+        return scalar(**options)
+    if spec.kind == "version":
+        return VersionAttribute()
+    if spec.kind == "map":
+        return map_class(spec)(**options) if spec.shape else MapAttribute(**options)
+    assert spec.of is not None, "a list declares what it holds"
+    of = map_class(spec.of) if spec.of.kind == "map" else _SCALARS[spec.of.kind]
+    return ListAttribute(of=of, **options)
 
 
-def _timestamps() -> dict[str, Any]:
-    return {"created_at": UnicodeAttribute(), "updated_at": UnicodeAttribute()}
+# The nested shapes the repositories build values with.
+AddressMap = map_class(SCHEMA.entity("owner").attributes["address"])
+VaccinationMap = map_class(SCHEMA.entity("dog").attributes["vaccinations"].of)  # type: ignore[arg-type]
+MoneyMap = map_class(SCHEMA.entity("booking").attributes["price"])
 
 
-# --- entity attribute sets: functions, so that every model gets fresh attribute objects ---
-
-
-def owner_fields() -> dict[str, Any]:
-    return {
-        "id": UnicodeAttribute(),
-        "name": UnicodeAttribute(),
-        "email": UnicodeAttribute(),
-        "phone": UnicodeAttribute(null=True),
-        "address": AddressMap(null=True),
-        "version": VersionAttribute(),
-        **_timestamps(),
-    }
-
-
-def email_guard_fields() -> dict[str, Any]:
-    return {"owner_id": UnicodeAttribute()}
-
-
-def counter_fields() -> dict[str, Any]:
-    return {"used": NumberAttribute(default=0)}
-
-
-def dog_fields() -> dict[str, Any]:
-    return {
-        "id": UnicodeAttribute(),
-        "owner_id": UnicodeAttribute(),
-        "name": UnicodeAttribute(),
-        "breed": UnicodeAttribute(null=True),
-        "age": NumberAttribute(null=True),
-        "size": UnicodeAttribute(),
-        "vaccinations": ListAttribute(of=VaccinationMap, default=list),
-        "special_needs": ListAttribute(of=UnicodeAttribute, default=list),
-        "emergency_contact": UnicodeAttribute(null=True),
-        "version": VersionAttribute(),
-        **_timestamps(),
-    }
-
-
-def dog_schedule_fields() -> dict[str, Any]:
-    """The times a dog is booked: booking id -> "start/end". Guards against overlaps."""
-    return {"dog_id": UnicodeAttribute(), "intervals": MapAttribute(default=dict), "rev": NumberAttribute(default=0)}
-
-
-def booking_fields() -> dict[str, Any]:
-    return {
-        "id": UnicodeAttribute(),
-        "owner_id": UnicodeAttribute(),
-        "dog_id": UnicodeAttribute(),
-        "service_type": UnicodeAttribute(),
-        "start_time": UnicodeAttribute(),
-        "end_time": UnicodeAttribute(),
-        "status": UnicodeAttribute(),
-        "price": MoneyMap(),
-        "payment_id": UnicodeAttribute(null=True),
-        "special_instructions": UnicodeAttribute(null=True),
-        "checked_in_at": UnicodeAttribute(null=True),
-        "checked_out_at": UnicodeAttribute(null=True),
-        "cancelled_at": UnicodeAttribute(null=True),
-        # The recorded plan (absent on version-1 items): the days of the service's capacity
-        # counters it holds (with ``service_type``, the counter keys), its roster days, the
-        # exact interval in the dog's schedule item, the zone it was computed under. Days, not
-        # whole keys: a typical booking stays within one write unit (1 KB).
-        "capacity_days": ListAttribute(of=UnicodeAttribute, null=True),
-        "roster_days": ListAttribute(of=UnicodeAttribute, null=True),
-        "schedule_interval": UnicodeAttribute(null=True),
-        "zone": UnicodeAttribute(null=True),
-        "schema_version": NumberAttribute(default=BOOKING_SCHEMA_VERSION),
-        "hold_expires_at": UnicodeAttribute(null=True),  # while pending (the unpaid hold's deadline)
-        "version": VersionAttribute(),
-        **_timestamps(),
-    }
-
-
-def booking_day_fields() -> dict[str, Any]:
-    """One day of an active booking, projected into the sparse calendar index."""
-    return {
-        "booking_id": UnicodeAttribute(),
-        "owner_id": UnicodeAttribute(),
-        "dog_id": UnicodeAttribute(),
-        "dog_name": UnicodeAttribute(),
-        "service_type": UnicodeAttribute(),
-        "day": UnicodeAttribute(),
-        "start_time": UnicodeAttribute(),
-        "end_time": UnicodeAttribute(),
-        "status": UnicodeAttribute(),
-        "hold_expires_at": UnicodeAttribute(null=True),  # while pending: staff see the hold's deadline
-    }
-
-
-def capacity_config_fields() -> dict[str, Any]:
-    return {
-        "service_type": UnicodeAttribute(),
-        "daily_capacity": NumberAttribute(),
-        "updated_at": UnicodeAttribute(),
-    }
-
-
-def payment_fields() -> dict[str, Any]:
-    return {
-        "id": UnicodeAttribute(),
-        "owner_id": UnicodeAttribute(),
-        "booking_id": UnicodeAttribute(),
-        "amount": MoneyMap(),
-        "status": UnicodeAttribute(),
-        "provider": UnicodeAttribute(),
-        "provider_reference": UnicodeAttribute(null=True),
-        "amount_refunded": NumberAttribute(default=0),
-        "refund_due": NumberAttribute(null=True),
-        "failure_reason": UnicodeAttribute(null=True),
-        "version": VersionAttribute(),
-        **_timestamps(),
-    }
-
-
-def provider_event_fields() -> dict[str, Any]:
-    return {"event_type": UnicodeAttribute(), "outcome": UnicodeAttribute(), "processed_at": UnicodeAttribute()}
-
+# --- models per layout --------------------------------------------------------------------------
 
 # The entity classes are built at run time (one set per layout and prefix), so a type checker
 # cannot know their attributes: they are typed loosely, and the tests pin their behaviour.
 ModelClass = Any
 
 
-@dataclass(frozen=True)
 class ModelSet:
-    """The model classes of one layout. Attribute names match the entity names."""
+    """The model classes of one layout, one per declared entity: ``models.Dog`` (by model
+    name) or ``models.of("dog")`` (by type stamp). A new entity needs no change here."""
 
-    layout: TableLayout
-    Owner: ModelClass
-    EmailGuard: ModelClass
-    RateWindow: ModelClass
-    Dog: ModelClass
-    DogSchedule: ModelClass
-    Booking: ModelClass
-    BookingDay: ModelClass
-    CapacityCounter: ModelClass
-    CapacityConfig: ModelClass
-    PendingCounter: ModelClass
-    Payment: ModelClass
-    ProviderEvent: ModelClass
+    def __init__(self, layout: TableLayout, classes: dict[str, ModelClass]) -> None:
+        self.layout = layout
+        self._by_stamp = classes
+        for cls in classes.values():
+            setattr(self, cls.__name__, cls)
+
+    def __getattr__(self, name: str) -> ModelClass:  # only for names not set: a clear error
+        raise AttributeError(f"no entity model {name!r} in this schema")
+
+    def of(self, stamp: str) -> ModelClass:
+        return self._by_stamp[stamp]
+
+    def __iter__(self) -> Iterator[ModelClass]:
+        return iter(self._by_stamp.values())
 
     def bases(self) -> list[ModelClass]:
         """One model per physical table (for creating and describing tables)."""
         seen: dict[str, ModelClass] = {}
-        for cls in (self.Owner, self.Dog, self.Booking, self.Payment):
+        for cls in self:
             base = cls.__mro__[1]
             seen.setdefault(base.Meta.table_name, base)
         return list(seen.values())
@@ -240,7 +145,7 @@ def _table_base(name: str, table_name: str, indexes: tuple[IndexSpec, ...], host
         "schema_version": NumberAttribute(default=SCHEMA_VERSION),
         "expiration": TTLAttribute(null=True),
     }
-    for spec in (OWNER_OVERLAY, DOG_OVERLAY, CALENDAR):
+    for spec in ALL_INDEXES:
         namespace[spec.hash_attr] = UnicodeAttribute(null=True)
         namespace[spec.range_attr] = UnicodeAttribute(null=True)
     for spec in indexes:
@@ -248,11 +153,15 @@ def _table_base(name: str, table_name: str, indexes: tuple[IndexSpec, ...], host
     return type(name, (Model,), namespace)
 
 
-def _entity(name: str, fields: dict[str, Any], base: Any, stamp: str) -> ModelClass:
-    return type(name, (base,), fields, discriminator=stamp)
+def _entity_model(entity: Entity, base: Any) -> ModelClass:
+    fields: dict[str, Any] = {name: attribute(spec) for name, spec in entity.attributes.items()}
+    if entity.schema_version != SCHEMA_VERSION:
+        fields["schema_version"] = NumberAttribute(default=entity.schema_version)
+    fields["declaration"] = entity
+    return type(entity.model, (base,), fields, discriminator=entity.name)
 
 
-def build_models(layout: TableLayout, host: str | None, region: str) -> ModelSet:
+def build_models(layout: TableLayout, host: str | None, region: str, schema: Schema = SCHEMA) -> ModelSet:
     bases: dict[str, Any] = {}
 
     def base(logical: LogicalTable) -> Any:
@@ -261,22 +170,41 @@ def build_models(layout: TableLayout, host: str | None, region: str) -> ModelSet
             bases[table] = _table_base(f"{logical.title()}Table", table, layout.indexes_of(logical), host, region)
         return bases[table]
 
-    owners, dogs, bookings, payments = base("owners"), base("dogs"), base("bookings"), base("payments")
-    return ModelSet(
-        layout=layout,
-        Owner=_entity("Owner", owner_fields(), owners, "owner"),
-        EmailGuard=_entity("EmailGuard", email_guard_fields(), owners, "email_guard"),
-        RateWindow=_entity("RateWindow", counter_fields(), owners, "rate_window"),
-        Dog=_entity("Dog", dog_fields(), dogs, "dog"),
-        DogSchedule=_entity("DogSchedule", dog_schedule_fields(), dogs, "dog_schedule"),
-        Booking=_entity("Booking", booking_fields(), bookings, "booking"),
-        BookingDay=_entity("BookingDay", booking_day_fields(), bookings, "booking_day"),
-        CapacityCounter=_entity("CapacityCounter", counter_fields(), bookings, "capacity_counter"),
-        CapacityConfig=_entity("CapacityConfig", capacity_config_fields(), bookings, "capacity_config"),
-        PendingCounter=_entity("PendingCounter", counter_fields(), bookings, "pending_counter"),
-        Payment=_entity("Payment", payment_fields(), payments, "payment"),
-        ProviderEvent=_entity("ProviderEvent", provider_event_fields(), payments, "provider_event"),
-    )
+    return ModelSet(layout, {e.name: _entity_model(e, base(e.table)) for e in schema.entities})
+
+
+# --- items from their declarations --------------------------------------------------------------
+
+
+def new_item(model: ModelClass, **values: Any) -> Any:
+    """A model instance with its attributes and every key attribute derived from ``values``
+    (which may also hold fields only the keys use, such as a counter's day)."""
+    attributes = model.get_attributes()
+    stored = {name: value for name, value in values.items() if name in attributes}
+    return model(**model.declaration.key_attributes(**values), **stored)
+
+
+def key_item(model: ModelClass, **values: Any) -> Any:
+    """A model instance holding only its base-table key (for updates, deletes, condition checks)."""
+    pk, sk = model.declaration.key(**values)
+    return model(pk, sk)
+
+
+def key_of(model: ModelClass, **values: Any) -> tuple[str, str, str]:
+    """``(table, pk, sk)`` of an item, as batch reads name their keys."""
+    pk, sk = model.declaration.key(**values)
+    return model.Meta.table_name, pk, sk
+
+
+def index_key_actions(model: ModelClass, index: str, **values: Any) -> list[Any]:
+    """Update actions that set one index's key attributes of an item (a sparse index's entry)."""
+    return [getattr(model, name).set(value) for name, value in model.declaration.index_key(index, **values).items()]
+
+
+def index_key_removals(model: ModelClass, index: str) -> list[Any]:
+    """Update actions that take an item out of one (sparse) index: its key attributes removed."""
+    spec = INDEXES[index]
+    return [getattr(model, spec.hash_attr).remove(), getattr(model, spec.range_attr).remove()]
 
 
 def stamp_actions(model: Any) -> list[Any]:
@@ -290,4 +218,19 @@ def index(model: type[Model], spec: IndexSpec) -> Any:
     return getattr(model, f"index_{spec.name}")
 
 
-__all__ = ["BOOKING_SCHEMA_VERSION", "SCHEMA_VERSION", "ModelSet", "build_models", "index", "keys"]
+__all__ = [
+    "BOOKING_SCHEMA_VERSION",
+    "SCHEMA_VERSION",
+    "AddressMap",
+    "ModelSet",
+    "MoneyMap",
+    "VaccinationMap",
+    "build_models",
+    "index",
+    "index_key_actions",
+    "index_key_removals",
+    "key_item",
+    "key_of",
+    "keys",
+    "new_item",
+]

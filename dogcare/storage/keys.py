@@ -1,38 +1,40 @@
-"""Key templates: every key is computed here from an entity's fields, never by callers.
+"""Key helpers, derived from the declarations (``dogcare.storage.declarations``).
 
-Keys are identical in both table layouts; only the table an item lives in changes.
+Every key shape is declared there once; these name the keys the maintenance jobs, the
+functions and the tests ask for. Keys are identical in both table layouts.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
-PROFILE = "#PROFILE"
+from dogcare.storage import declarations as d
+from dogcare.storage.shards import (
+    HOLD_SHARDS,
+    IDEMPOTENCY_SHARDS,
+    OWNER_DIRECTORY_SHARDS,
+    hold_shard,
+    idempotency_shard,
+    owner_directory_shard,
+    shard_of,
+)
+
+PROFILE = d.PROFILE.text
+EMAIL_SK = d.EMAIL_GUARD.sk.text
+LEGACY_OWNER_DIRECTORY_PK = d.LEGACY_OWNER_DIRECTORY.text
+SCHEDULE_SK = d.DOG_SCHEDULE.sk.text
+COUNTER_SK = d.CAPACITY_COUNTER.sk.text
+CAPACITY_CONFIG_PK = d.CAPACITY_CONFIG.pk.text
+PENDING_SK = d.PENDING_COUNTER.sk.text
+PROCESSED_SK = d.PROVIDER_EVENT.sk.text
 
 
 def owner_pk(owner_id: str) -> str:
-    return f"OWNER#{owner_id}"
+    return d.OWNER_KEY.format(owner_id=owner_id)
 
 
 def email_pk(email: str) -> str:
-    return f"EMAIL#{email}"
-
-
-EMAIL_SK = "#UNIQUE"
-LEGACY_OWNER_DIRECTORY_PK = "OWNERS"  # the one directory partition before it was sharded
-OWNER_DIRECTORY_SHARDS = 4
-
-
-def shard_of(value: str, shards: int) -> int:
-    """A stable shard in ``0..shards-1`` for ``value`` (a hash: the same on every host and run,
-    unlike ``hash()``), used wherever one hot key is spread over a few partitions."""
-    digest = hashlib.sha256(value.encode()).digest()
-    return int.from_bytes(digest[:4], "big") % shards
-
-
-def owner_directory_shard(owner_id: str) -> int:
-    return shard_of(owner_id, OWNER_DIRECTORY_SHARDS)
+    return d.EMAIL_GUARD.pk.format(email_key=email)
 
 
 def owner_directory_pk(owner_id: str) -> str:
@@ -42,120 +44,97 @@ def owner_directory_pk(owner_id: str) -> str:
 
 
 def owner_directory_shard_pk(shard: int) -> str:
-    return f"OWNERS#{shard}"
+    return d.OWNER_DIRECTORY.format(shard=shard)
 
 
 def owner_directory_sk(created_at: str, owner_id: str) -> str:
-    return f"{created_at}#{owner_id}"
+    return d.OWNER.indexes["gsi3"].sk.format(created_at=created_at, owner_id=owner_id)
 
 
 def dog_pk(dog_id: str) -> str:
-    return f"DOG#{dog_id}"
+    return d.DOG_KEY.format(dog_id=dog_id)
 
 
 def owner_dog_sk(dog_id: str) -> str:
-    return f"DOG#{dog_id}"
-
-
-SCHEDULE_SK = "#SCHEDULE"
+    return d.DOG.indexes["gsi1"].sk.format(dog_id=dog_id)
 
 
 def booking_pk(booking_id: str) -> str:
-    return f"BOOKING#{booking_id}"
+    return d.BOOKING_KEY.format(booking_id=booking_id)
 
 
 def timeline_sk(start: str, booking_id: str) -> str:
     """Sort key of a booking in the owner and dog overlays: by start time, then id."""
-    return f"BOOKING#{start}#{booking_id}"
+    return d.TIMELINE.format(start_time=start, booking_id=booking_id)
 
 
 def booking_day_sk(day: date) -> str:
-    return f"DAY#{day.isoformat()}"
+    return d.BOOKING_DAY.sk.format(day=day.isoformat())
 
 
 def calendar_pk(day: date) -> str:
-    return f"DAY#{day.isoformat()}"
+    return d.BOOKING_DAY.indexes["gsi3"].pk.format(day=day.isoformat())
 
 
 def calendar_sk(service_type: str, start: str, booking_id: str) -> str:
-    return f"{service_type}#{start}#{booking_id}"
+    return d.BOOKING_DAY.indexes["gsi3"].sk.format(service_type=service_type, start_time=start, booking_id=booking_id)
 
 
 def capacity_pk(service_type: str, day: date) -> str:
-    return f"CAPACITY#{service_type}#{day.isoformat()}"
-
-
-COUNTER_SK = "#COUNTER"
-CAPACITY_CONFIG_PK = "CONFIG#CAPACITY"
+    return d.CAPACITY_COUNTER.pk.format(service_type=service_type, day=day.isoformat())
 
 
 def capacity_config_sk(service_type: str) -> str:
-    return f"SERVICE#{service_type}"
-
-
-PENDING_SK = "#PENDING_BOOKINGS"
-
-# The sparse index of unpaid holds (on the booking item itself, in the calendar GSI): only a
-# pending booking carries these keys, so the sweeper reads exactly the holds, by expiry.
-# Spread over a few partitions so that a busy day's holds are not one hot index key.
-HOLD_SHARDS = 4
-
-
-def hold_shard(booking_id: str) -> int:
-    """A stable shard of a booking (its id's hash; ids are random, so they spread evenly)."""
-    return shard_of(booking_id, HOLD_SHARDS)
+    return d.CAPACITY_CONFIG.sk.format(service_type=service_type)
 
 
 def holds_pk(shard: int) -> str:
-    return f"HOLDS#{shard}"
+    return d.BOOKING.indexes["gsi3"].pk.format(shard=shard)
 
 
 def holds_sk(expires_at: str, booking_id: str) -> str:
-    return f"{expires_at}#{booking_id}"
+    return d.BOOKING.indexes["gsi3"].sk.format(hold_expires_at=expires_at, booking_id=booking_id)
 
 
 def payment_pk(payment_id: str) -> str:
-    return f"PAYMENT#{payment_id}"
+    return d.PAYMENT.pk.format(payment_id=payment_id)
 
 
 def owner_payment_sk(created_at: str, payment_id: str) -> str:
-    return f"PAYMENT#{created_at}#{payment_id}"
+    return d.PAYMENT.indexes["gsi1"].sk.format(created_at=created_at, payment_id=payment_id)
 
 
 def provider_event_pk(event_id: str) -> str:
-    return f"PROVIDER_EVENT#{event_id}"
-
-
-PROCESSED_SK = "#PROCESSED"
+    return d.PROVIDER_EVENT.pk.format(event_id=event_id)
 
 
 def rate_pk(subject: str) -> str:
-    return f"RATE#{subject}"
+    return d.RATE_WINDOW.pk.format(subject=subject)
 
 
-# The rate limiter's callers, in key spaces of their own: a token's subject can never produce
-# the key of a source address (a subject "ip:1.2.3.4" is "sub#ip:1.2.3.4").
 def rate_subject(subject: str) -> str:
-    return f"sub#{subject}"
+    return d.RATE_SUBJECT.format(subject=subject)
 
 
 def rate_address(address: str) -> str:
-    return f"ip#{address}"
+    return d.RATE_ADDRESS.format(address=address)
 
 
 def rate_sk(window_start: int) -> str:
-    return f"WINDOW#{window_start}"
-
-
-IDEMPOTENCY_SHARDS = 16
-
-
-def idempotency_shard(owner_id: str, key: str) -> int:
-    """Which of a function's idempotency partitions holds (caller, key): stable, evenly spread."""
-    return shard_of(f"{owner_id}\x00{key}", IDEMPOTENCY_SHARDS)
+    return d.RATE_WINDOW.sk.format(window_start=window_start)
 
 
 def idempotency_pk(function_name: str, shard: int) -> str:
-    """One of ``IDEMPOTENCY_SHARDS`` partitions per function, so that no single key carries a
-    function's whole rate of keyed POSTs (a partition takes about 1,000 writes a second)."""
-    return f"IDEMPOTENCY#{function_name}#{shard:02d}"
+    """One of ``IDEMPOTENCY_SHARDS`` partitions per function (see the declaration)."""
+    return d.IDEMPOTENCY_KEY.format(function=function_name, shard=shard)
+
+
+__all__ = [
+    "HOLD_SHARDS",
+    "IDEMPOTENCY_SHARDS",
+    "OWNER_DIRECTORY_SHARDS",
+    "hold_shard",
+    "idempotency_shard",
+    "owner_directory_shard",
+    "shard_of",
+]

@@ -20,8 +20,23 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dogcare.storage.batch import MAX_BATCH_KEYS
+from dogcare.storage.declarations import (
+    BOOKING,
+    BOOKING_DAY,
+    CAPACITY_CONFIG,
+    CAPACITY_COUNTER,
+    DOG,
+    DOG_SCHEDULE,
+    EMAIL_GUARD,
+    OWNER,
+    PAYMENT,
+    PENDING_COUNTER,
+    PROVIDER_EVENT,
+    SCHEMA,
+)
 from dogcare.storage.layout import LOGICAL_TABLES, TableLayout
-from dogcare.storage.patterns import HIGH, REGISTRY, AccessPattern, RangeKey
+from dogcare.storage.patterns import HIGH, AccessPattern, RangeKey
+from dogcare.storage.schema import Entity, Schema
 
 DEFAULT_PREFIX = "dogcare-dev"
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "access-patterns.md"
@@ -29,21 +44,9 @@ PAGE = 20  # the API's default page size
 MAX_PAGE = 100  # the largest page the API serves
 
 # Approximate stored size in bytes of a typical item of each entity (attribute names plus
-# values, as DynamoDB counts them), measured on realistic example items; the tests check
-# that the example items stay within these figures.
-ITEM_BYTES: dict[str, int] = {
-    "owner": 500,
-    "email_guard": 150,
-    "dog": 700,
-    "dog_schedule": 550,
-    "booking": 1200,  # its recorded plan and, while pending, its hold deadline and hold-index keys
-    "booking_day": 550,
-    "capacity_counter": 100,
-    "capacity_config": 150,
-    "pending_counter": 150,
-    "payment": 650,
-    "provider_event": 200,
-}
+# values, as DynamoDB counts them), measured on realistic example items and declared with the
+# entities; the tests check that the example items stay within these figures.
+ITEM_BYTES: dict[str, int] = SCHEMA.item_bytes()
 
 
 # --- capacity arithmetic --------------------------------------------------------------------
@@ -131,11 +134,18 @@ class ConstrainedWrite:
         return units.get(action.per, 1) if action.per else 1
 
 
-_BOOKING = "BOOKING#{booking_id} / #PROFILE"
-_DAY = "BOOKING#{booking_id} / DAY#{date}"
-_SCHEDULE = "DOG#{dog_id} / #SCHEDULE"
-_CAPACITY = "CAPACITY#{service}#{date} / #COUNTER"
-_PENDING = "OWNER#{owner_id} / #PENDING_BOOKINGS"
+# The keys each action names, from the declarations (with the names the tables below use).
+_OWNER = OWNER.shape()
+_GUARD = EMAIL_GUARD.shape()
+_DOG = DOG.shape()
+_BOOKING = BOOKING.shape()
+_DAY = BOOKING_DAY.shape(day="date")
+_SCHEDULE = DOG_SCHEDULE.shape()
+_CAPACITY = CAPACITY_COUNTER.shape(service_type="service", day="date")
+_PENDING = PENDING_COUNTER.shape()
+_PAYMENT = PAYMENT.shape()
+_EVENT = PROVIDER_EVENT.shape()
+_SETTING = CAPACITY_CONFIG.shape(service_type="service")
 _VERSION = "version = :expected"
 _STAY_EXAMPLES: tuple[tuple[str, Mapping[str, int], bool], ...] = (
     ("daycare or parking (one day)", {"roster day": 1, "capacity day": 1}, True),
@@ -150,8 +160,8 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         "OwnerRepository.create",
         ("POST /owners/register",),
         (
-            TxAction("Put", "owner", "OWNER#{owner_id} / #PROFILE", "attribute_not_exists(pk)"),
-            TxAction("Put", "email_guard", "EMAIL#{email_key} / #UNIQUE", "attribute_not_exists(pk)"),
+            TxAction("Put", "owner", _OWNER, "attribute_not_exists(pk)"),
+            TxAction("Put", "email_guard", _GUARD, "attribute_not_exists(pk)"),
         ),
         note=(
             "email_key is the verified address's confusable skeleton (look-alikes collide). A failed "
@@ -168,18 +178,18 @@ WRITES: tuple[ConstrainedWrite, ...] = (
             TxAction(
                 "Delete",
                 "email_guard",
-                "EMAIL#{old_email_key} / #UNIQUE",
+                EMAIL_GUARD.shape(email_key="old_email_key"),
                 "owner_id = :me OR attribute_not_exists(pk)",
                 when="email key changes",
             ),
             TxAction(
                 "Put",
                 "email_guard",
-                "EMAIL#{new_email_key} / #UNIQUE",
+                EMAIL_GUARD.shape(email_key="new_email_key"),
                 "attribute_not_exists(pk)",
                 when="email key changes",
             ),
-            TxAction("Put", "owner", "OWNER#{owner_id} / #PROFILE", f"attribute_exists(pk) AND {_VERSION}"),
+            TxAction("Put", "owner", _OWNER, f"attribute_exists(pk) AND {_VERSION}"),
         ),
         examples=(("same email", {}, False), ("new email", {}, True)),
     ),
@@ -189,8 +199,8 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         "DogRepository.add",
         ("POST /dogs",),
         (
-            TxAction("ConditionCheck", "owner", "OWNER#{owner_id} / #PROFILE", "attribute_exists(pk)"),
-            TxAction("Put", "dog", "DOG#{dog_id} / #PROFILE", "attribute_not_exists(pk)"),
+            TxAction("ConditionCheck", "owner", _OWNER, "attribute_exists(pk)"),
+            TxAction("Put", "dog", _DOG, "attribute_not_exists(pk)"),
             TxAction("Put", "dog_schedule", _SCHEDULE, "attribute_not_exists(pk)"),
         ),
     ),
@@ -199,7 +209,7 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         "The dog profile, versioned and still the caller's.",
         "DogRepository.update",
         ("PUT /dogs/{id}",),
-        (TxAction("Put", "dog", "DOG#{dog_id} / #PROFILE", f"owner_id = :me AND {_VERSION}"),),
+        (TxAction("Put", "dog", _DOG, f"owner_id = :me AND {_VERSION}"),),
     ),
     ConstrainedWrite(
         "delete_dog",
@@ -207,7 +217,7 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         "DogRepository.delete",
         ("DELETE /dogs/{id}",),
         (
-            TxAction("Delete", "dog", "DOG#{dog_id} / #PROFILE", f"owner_id = :me AND {_VERSION}"),
+            TxAction("Delete", "dog", _DOG, f"owner_id = :me AND {_VERSION}"),
             TxAction("Delete", "dog_schedule", _SCHEDULE, "rev = :read_rev"),
         ),
     ),
@@ -400,7 +410,7 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         "PaymentRepository.reserve",
         ("POST /payments",),
         (
-            TxAction("Put", "payment", "PAYMENT#{payment_id} / #PROFILE", "attribute_not_exists(pk)"),
+            TxAction("Put", "payment", _PAYMENT, "attribute_not_exists(pk)"),
             TxAction(
                 "Update",
                 "booking",
@@ -438,8 +448,8 @@ WRITES: tuple[ConstrainedWrite, ...] = (
         "PaymentRepository.add_event_marker + add_payment_update",
         ("POST /payments/webhook",),
         (
-            TxAction("Put", "provider_event", "PROVIDER_EVENT#{event_id} / #PROCESSED", "attribute_not_exists(pk)"),
-            TxAction("Put", "payment", "PAYMENT#{payment_id} / #PROFILE", _VERSION),
+            TxAction("Put", "provider_event", _EVENT, "attribute_not_exists(pk)"),
+            TxAction("Put", "payment", _PAYMENT, _VERSION),
         ),
         note="When the event confirms or cancels the booking, that transition's actions join this transaction.",
     ),
@@ -541,8 +551,8 @@ def _cli_example(pattern: AccessPattern, variant: str | None, prefix: str) -> li
     return lines
 
 
-def _cost(pattern: AccessPattern) -> str:
-    size = ITEM_BYTES[pattern.entity]
+def _cost(pattern: AccessPattern, sizes: Mapping[str, int]) -> str:
+    size = sizes[pattern.entity]
     if pattern.operation == "GetItem":
         return (
             "Strongly consistent GetItem: 1 RCU per 4 KB of the item, rounded up. "
@@ -581,7 +591,7 @@ def _index_text(pattern: AccessPattern) -> str:
     return f"`{i.name}` (`{i.hash_attr}`, `{i.range_attr}`): {i.purpose}"
 
 
-def _pattern_section(pattern: AccessPattern, prefix: str) -> list[str]:
+def _pattern_section(pattern: AccessPattern, prefix: str, sizes: Mapping[str, int]) -> list[str]:
     single, four = _physical(pattern.table, prefix)
     consistency = "strongly consistent" if pattern.operation != "Query" else "eventually consistent"
     out = [
@@ -600,7 +610,7 @@ def _pattern_section(pattern: AccessPattern, prefix: str) -> list[str]:
     out += [
         f"- **Returns:** `{pattern.entity}` items",
         f"- **Used by:** {', '.join(f'`{route}`' for route in pattern.used_by)}",
-        f"- **Cost:** {_cost(pattern)}",
+        f"- **Cost:** {_cost(pattern, sizes)}",
     ]
     if pattern.operation == "Query":
         out.append(
@@ -652,18 +662,25 @@ def _write_section(write: ConstrainedWrite) -> list[str]:
     return out
 
 
+def _elided(entity: Entity) -> str:
+    """An entity's key with its values left out (``DOG#… / #PROFILE``)."""
+    return f"{entity.pk.wildcard().replace('*', '…')} / {entity.sk.text}"
+
+
 def _longest_booking() -> int:
     return WRITES_BY_NAME["create_booking"].count({"roster day": 31, "capacity day": 30})
 
 
-def render(prefix: str = DEFAULT_PREFIX) -> str:
+def render(prefix: str = DEFAULT_PREFIX, schema: Schema = SCHEMA) -> str:
+    """The document; ``schema``: whose reads it lists (a library user's extended schema)."""
     single, four = _layouts(prefix)
+    reads, sizes = schema.patterns, schema.item_bytes()
     plain_wcu = transactional_wcu(ITEM_BYTES["capacity_config"]) // 2  # a plain write costs half
     out = [
         "# Access patterns",
         "",
-        "<!-- Generated by `python -m dogcare.storage.patterns_doc` from `dogcare/storage/patterns.py`; "
-        "do not edit by hand. -->",
+        "<!-- Generated by `python -m dogcare.storage.patterns_doc` from the declarations in "
+        "`dogcare/storage/declarations.py`; do not edit by hand. -->",
         "",
         "Every way the application reads DynamoDB, and every write that must hold a rule. Reads are the "
         "registry the repositories execute (`dogcare.storage.patterns`); each is **one GetItem, one "
@@ -696,21 +713,21 @@ def render(prefix: str = DEFAULT_PREFIX) -> str:
         "| Pattern | Operation | Table | Index | Key condition | Returns |",
         "|---|---|---|---|---|---|",
     ]
-    for p in REGISTRY:
+    for p in reads:
         index = f"`{p.index.name}`" if p.index else "base"
         out.append(
             f"| [`{p.name}`](#{p.name}) | {p.operation} | `{p.table}` | {index} | `{_printable(p.key_condition())}` | "
             f"`{p.entity}` |"
         )
     out += ["", "## Reads", ""]
-    for p in REGISTRY:
-        out += _pattern_section(p, prefix)
+    for p in reads:
+        out += _pattern_section(p, prefix, sizes)
     out += [
         "## Reads inside writes",
         "",
         "Creating or rescheduling a booking first reads the dog, its schedule and the service's capacity "
-        "setting in **one strongly consistent BatchGetItem** (`DOG#{dog_id} / #PROFILE`, "
-        "`DOG#{dog_id} / #SCHEDULE`, `CONFIG#CAPACITY / SERVICE#{service}`): 1 RCU per item under 4 KB, "
+        f"setting in **one strongly consistent BatchGetItem** (`{_DOG}`, `{_SCHEDULE}`, `{_SETTING}`): "
+        "1 RCU per item under 4 KB, "
         "3 RCU. Every other update or delete first reads the item it changes with the GetItem of its pattern "
         "above (deleting a dog also reads its schedule: two GetItems).",
         "",
@@ -719,7 +736,7 @@ def render(prefix: str = DEFAULT_PREFIX) -> str:
         "A quote (`POST /bookings/quote`) makes the booking's BatchGetItem above and then `capacity_window` "
         "for the days the stay would take: two requests, nothing written. The staff care card "
         "(`GET /admin/bookings/{id}/care-card`) reads the booking with `get_booking`, then the dog and the "
-        "owner it names (`DOG#… / #PROFILE`, `OWNER#… / #PROFILE`) in **one strongly consistent "
+        f"owner it names (`{_elided(DOG)}`, `{_elided(OWNER)}`) in **one strongly consistent "
         "BatchGetItem**: two requests, 3 RCU.",
         "",
         "## Constrained writes",
@@ -732,11 +749,25 @@ def render(prefix: str = DEFAULT_PREFIX) -> str:
     for write in WRITES:
         out += _write_section(write)
     out += [
-        "Outside transactions: setting a service's daily capacity is one PutItem "
-        f"(`CONFIG#CAPACITY / SERVICE#{{service}}`, {plain_wcu} WCU).",
+        f"Outside transactions: setting a service's daily capacity is one PutItem (`{_SETTING}`, {plain_wcu} WCU).",
         "",
     ]
     return "\n".join(out)
+
+
+def sync_document(path: Path, text: str, *, check: bool, command: str) -> int:
+    """Write a generated document, or (``check``) exit 1 if the file differs from ``text``."""
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != text:
+            print(f"{path} is out of date: run {command}", file=sys.stderr)
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -744,18 +775,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the document differs from the registry")
     parser.add_argument("--output", type=Path, default=DOC_PATH, help="where the document lives")
     args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
-        if current != text:
-            print(f"{args.output} is out of date: run python -m dogcare.storage.patterns_doc", file=sys.stderr)
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}")
-    return 0
+    return sync_document(args.output, render(), check=args.check, command="python -m dogcare.storage.patterns_doc")
 
 
 if __name__ == "__main__":

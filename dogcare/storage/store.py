@@ -21,8 +21,10 @@ from pynamodb.models import Model
 
 from dogcare.errors import StorageUnavailable
 from dogcare.settings import Settings
+from dogcare.storage.declarations import SCHEMA
 from dogcare.storage.entities import ModelSet, build_models
 from dogcare.storage.layout import TableLayout
+from dogcare.storage.schema import Schema
 
 # DynamoDB answers that mean "not now": nothing was written and the caller may retry.
 TRANSIENT_CODES = frozenset(
@@ -39,10 +41,11 @@ TRANSIENT_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded
 
 
 class Store:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, schema: Schema = SCHEMA) -> None:
+        """``schema``: the entities stored (a library user's own extend dogcare's)."""
         self.settings = settings
         self.layout = TableLayout(settings.table_layout, settings.table_prefix)
-        self.models: ModelSet = build_models(self.layout, settings.dynamodb_endpoint, settings.region)
+        self.models: ModelSet = build_models(self.layout, settings.dynamodb_endpoint, settings.region, schema)
         self._lock = threading.Lock()
         self._shared = False
 

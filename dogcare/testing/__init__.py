@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from dogcare.testing.clock import Clock
     from dogcare.testing.factories import (
         Paid,
+        actor_of,
         add_dog,
         book,
         deliver,
@@ -35,6 +36,7 @@ _EXPORTS = {
     "Clock": "dogcare.testing.clock",
     "InMemoryPaymentGateway": "dogcare.testing.payment_gateway",
     "Paid": "dogcare.testing.factories",
+    "actor_of": "dogcare.testing.factories",
     "add_dog": "dogcare.testing.factories",
     "book": "dogcare.testing.factories",
     "deliver": "dogcare.testing.factories",
@@ -51,6 +53,7 @@ __all__ = [
     "Clock",
     "InMemoryPaymentGateway",
     "Paid",
+    "actor_of",
     "add_dog",
     "book",
     "deliver",

@@ -24,6 +24,8 @@ from typing import Literal
 from dogcare.facade import Dogcare
 from dogcare.payments.gateway import PaymentGateway
 from dogcare.settings import Settings
+from dogcare.storage.declarations import SCHEMA
+from dogcare.storage.schema import Schema
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
 from dogcare.testing.clock import Clock
@@ -73,6 +75,7 @@ def dogcare_on_moto(
     clock: Callable[[], datetime] | None = None,
     payment_gateway: PaymentGateway | None = None,
     home: Path | None = None,
+    schema: Schema = SCHEMA,
     **settings: object,
 ) -> Iterator[Dogcare]:
     """Yield a ``Dogcare`` whose tables (of ``layout``) live in moto for the block.
@@ -80,13 +83,14 @@ def dogcare_on_moto(
     ``clock`` defaults to a :class:`~dogcare.testing.clock.Clock` (Monday 2030-03-04 08:00
     UTC) the caller can reach as ``app.clock``; ``payment_gateway`` to none (pass an
     ``InMemoryPaymentGateway`` to use payments); ``home`` (the local secrets directory) to a
-    temporary one. Other keyword arguments override ``Settings`` fields.
+    temporary one; ``schema`` to dogcare's (pass one extended with your own entities to store
+    them too). Other keyword arguments override ``Settings`` fields.
     """
     from moto import mock_aws  # a test dependency: imported only when a test asks for it
 
     with _fake_environment(), mock_aws(), tempfile.TemporaryDirectory(prefix="dogcare-") as scratch:
         config = moto_settings(layout, home or Path(scratch), **settings)
-        store = Store(config)
+        store = Store(config, schema)
         create_tables(store)
         yield Dogcare(config, store, clock or Clock(), payment_gateway=payment_gateway)
 

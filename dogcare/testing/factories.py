@@ -1,10 +1,11 @@
 """Owners, dogs, bookings and payments with valid defaults, made through the public services.
 
 Every factory goes through the same use case an API request would (``app.owners.register``,
-``app.dogs.add``, ...), so what it makes obeys every rule and constraint; a test names only
-what it cares about. Defaults: a fresh owner subject each call, a large dog whose required
-vaccinations are valid for two years from the app's clock, and a daycare day (09:00-17:00 in
-the facility's time zone) on the first weekday after the app's today.
+``app.dogs.add``, ...), acting as the owner it makes things for (:func:`actor_of`), so what it
+makes obeys every rule and constraint; a test names only what it cares about. Defaults: a
+fresh owner subject each call, a large dog whose required vaccinations are valid for two
+years from the app's clock, and a daycare day (09:00-17:00 in the facility's time zone) on
+the first weekday after the app's today.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dogcare.commands import NewBooking, NewDog, NewPayment, RegisterOwner, VaccinationInput
+from dogcare.domain.actor import PAYMENT_PROVIDER, Actor
 from dogcare.domain.model import Booking, Dog, Owner, Payment
 from dogcare.domain.vocabulary import ServiceType
 from dogcare.facade import Dogcare
@@ -67,18 +69,35 @@ def vaccinations(
     return [VaccinationInput(name=name, expires_on=day) for name, day in expiries.items() if day is not None]
 
 
+# Who each owner made here is: an owner's id is derived from their subject, so the map only
+# remembers what cannot be computed back (and is never wrong: one id, one subject).
+_ACTORS: dict[str, Actor] = {}
+
+
 def register_owner(
     app: Dogcare, subject: str | None = None, *, name: str = "Ana", email: str | None = None, **fields: Any
 ) -> Owner:
     """A registered owner (a fresh subject, ``{subject}@example.com``, unless given)."""
-    subject = subject or unique_subject()
-    return app.owners.register(subject, RegisterOwner(name=name, **fields), email or f"{subject}@example.com")
+    actor = Actor(subject or unique_subject())
+    _ACTORS[actor.owner_id] = actor
+    email = email or f"{actor.subject}@example.com"
+    return app.owners.register(actor, RegisterOwner(name=name, **fields), email)
+
+
+def actor_of(owner: Owner | str) -> Actor:
+    """The person acting as ``owner`` (an Owner or an owner id) made by :func:`register_owner`."""
+    owner_id = owner if isinstance(owner, str) else owner.id
+    try:
+        return _ACTORS[owner_id]
+    except KeyError:
+        raise LookupError(f"{owner_id} was not made by register_owner: build its Actor(subject) instead") from None
 
 
 def add_dog(app: Dogcare, owner: Owner, *, name: str = "Rex", size: str = "large", **fields: Any) -> Dog:
     """A dog of ``owner`` (large, every required vaccine valid, unless given)."""
     fields.setdefault("vaccinations", vaccinations(app=app))
-    return app.dogs.add(owner.id, NewDog(name=name, size=size, **fields))  # type: ignore[arg-type]  # pydantic checks it
+    command = NewDog(name=name, size=size, **fields)  # type: ignore[arg-type]  # pydantic checks it
+    return app.dogs.add(actor_of(owner), command)
 
 
 def stay_times(app: Dogcare, service: str, start: datetime | None = None) -> tuple[datetime, datetime]:
@@ -110,18 +129,18 @@ def book(
         end_time=end or default_end,
         **fields,
     )
-    return app.bookings.create(owner.id, command)
+    return app.bookings.create(actor_of(owner), command)
 
 
 def start_payment(app: Dogcare, owner: Owner, booking: Booking) -> Payment:
     """The booking's payment, started (an intent, not yet paid); carries the client secret."""
-    return app.payments.create(owner.id, NewPayment(booking_id=booking.id))
+    return app.payments.create(actor_of(owner), NewPayment(booking_id=booking.id))
 
 
 def deliver(app: Dogcare, gateway: InMemoryPaymentGateway, event: str | dict[str, Any]) -> str:
     """Sign one of the gateway's events (by id, or as a dict) and hand it to the webhook."""
     body, signature = gateway.signed_event(event)
-    return app.payments.handle_webhook(body, signature)
+    return app.payments.handle_webhook(PAYMENT_PROVIDER, body, signature)
 
 
 def last_event(gateway: InMemoryPaymentGateway, event_type: str) -> str:
@@ -151,6 +170,7 @@ __all__ = [
     "PARKING_HOURS",
     "VALID_FOR",
     "Paid",
+    "actor_of",
     "add_dog",
     "book",
     "deliver",

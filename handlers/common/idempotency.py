@@ -27,6 +27,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
+from dogcare.domain.actor import Actor
 from dogcare.errors import Conflict, FieldError, ValidationFailed
 from dogcare.settings import get_settings
 from dogcare.storage import keys
@@ -41,9 +42,10 @@ View_co = TypeVar("View_co", bound=BaseModel, covariant=True)
 
 
 class KeyedRequest(BaseModel, Generic[Command]):
-    """The input of a keyed use case: who asks (the owner id), under which key, for what."""
+    """The input of a keyed use case: who asks, under which key, for what. A record belongs to
+    the person (``actor.subject``) and the key; its payload check compares the command."""
 
-    caller: str
+    actor: Actor
     key: str | None
     command: Command
 
@@ -82,7 +84,7 @@ def idempotent_use_case(
                 IdempotencyValidationError,
             )
 
-            shard = keys.idempotency_shard(request.caller, request.key)
+            shard = keys.idempotency_shard(request.actor.owner_id, request.key)
             once, config = _idempotent_in_shard(use_case, function_name, logical, shard)
             if lambda_context is not None:
                 # The in-flight record expires with the invocation, so a timed-out one frees its key.
@@ -131,7 +133,7 @@ def _idempotent_in_shard(
         boto3_client=_client(),
     )
     config = IdempotencyConfig(
-        event_key_jmespath="[caller, key]",
+        event_key_jmespath="[actor.subject, key]",
         payload_validation_jmespath="command",
         raise_on_no_idempotency_key=True,
         expires_after_seconds=EXPIRES_AFTER_SECONDS,

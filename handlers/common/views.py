@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dogcare.domain.model import Booking, Dog, Owner, Payment, RosterEntry
 from dogcare.domain.money import Money
+from dogcare.domain.vaccinations import assessed_status
 
 if TYPE_CHECKING:  # only the views' constructors name them: no service import at cold start
     from dogcare.services.bookings import Availability, DayAvailability, Quote
@@ -89,7 +90,7 @@ class DogView(View):
             age=d.age,
             size=d.size,
             vaccinations=[VaccinationView(name=v.name, expires_on=v.expires_on) for v in d.vaccinations],
-            vaccination_status=d.vaccination_status,
+            vaccination_status=assessed_status(d),
             special_needs=list(d.special_needs),
             emergency_contact=d.emergency_contact,
             created_at=d.created_at,

@@ -41,6 +41,7 @@ def test_library_examples_run_as_printed(
     assert "Ana@Example.com" in printed
     assert "up-to-date" in printed
     assert "pending 45.00 USD" in printed
-    assert printed.count("refused:") == 2
+    assert printed.count("refused:") == 3
+    assert "the admin role is required" in printed
     assert "Rex" in printed
     assert "kit: confirmed succeeded" in printed

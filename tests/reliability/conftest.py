@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
-from dogcare.commands import NewBooking, NewDog, RegisterOwner, VaccinationInput
+from dogcare.commands import NewBooking, NewDog, VaccinationInput
 from dogcare.domain.model import Booking, Dog, Owner
 from dogcare.facade import Dogcare
 from dogcare.local.dynamodb import EmbeddedDynamoDB
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
+from dogcare.testing.factories import actor_of, register_owner
 from tests.conftest import Clock, make_settings
 from tests.faults import FaultProxy
 from tests.reliability.invariants import Rules, scan_all, violations
@@ -108,8 +109,8 @@ def vaccinations(until: date = date(2031, 12, 31)) -> list[VaccinationInput]:
 
 
 def owner_with_dog(app: Dogcare, subject: str, dog_name: str = "Rex", size: str = "large") -> tuple[Owner, Dog]:
-    owner = app.owners.register(subject, RegisterOwner(name=f"Owner {subject}"), f"{subject}@example.com")
-    dog = app.dogs.add(owner.id, NewDog(name=dog_name, size=size, vaccinations=vaccinations()))  # type: ignore[arg-type]
+    owner = register_owner(app, subject, name=f"Owner {subject}")
+    dog = app.dogs.add(actor_of(owner), NewDog(name=dog_name, size=size, vaccinations=vaccinations()))  # type: ignore[arg-type]
     return owner, dog
 
 
@@ -120,7 +121,7 @@ def daycare(dog: Dog, day: int, start_hour: int = 9, end_hour: int = 17, **field
 
 
 def book(app: Dogcare, owner: Owner, command: NewBooking) -> Booking:
-    return app.bookings.create(owner.id, command)
+    return app.bookings.create(actor_of(owner), command)
 
 
 def check_invariants(app: Dogcare, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import pytest
 
 from dogcare.commands import UpdateBooking
+from dogcare.domain.actor import Actor
 from dogcare.domain.model import Booking
 from dogcare.errors import (
     CapacityFull,
@@ -36,9 +37,12 @@ from dogcare.errors import (
 )
 from dogcare.facade import Dogcare
 from dogcare.local.gateway import LocalGateway
+from dogcare.testing.factories import actor_of
 from tests.faults import CONFLICT, PARTIAL, FaultProxy
 from tests.reliability.conftest import AppFactory, at, book, check_invariants, daycare, of_type, owner_with_dog
 from tests.reliability.faults import no_backoff
+
+STAFF = Actor.staff("staff-1")
 
 pytestmark = pytest.mark.server
 
@@ -122,7 +126,7 @@ def kinds(results: list[Any]) -> Counter[str]:
 def test_the_last_places_of_a_day_go_to_exactly_as_many_callers(make_app: AppFactory, layout: str) -> None:
     capacity, taken, callers = 6, 3, 12
     app = make_app(layout)
-    app.bookings.set_capacity("daycare", capacity)
+    app.staff.set_capacity(STAFF, "daycare", capacity)
     for i in range(taken):
         owner, dog = owner_with_dog(app, f"early-{i}")
         book(app, owner, daycare(dog, 5))
@@ -142,7 +146,7 @@ def test_the_last_places_of_a_day_go_to_exactly_as_many_callers(make_app: AppFac
     winners = {r.id for r in results if isinstance(r, Booking)}
     stored = {b["id"] for b in of_type(items, "booking")}
     assert winners <= stored and len(stored) == taken + won
-    roster = app.bookings.roster(at(5, 9).date(), "daycare", 100, None).items
+    roster = app.staff.roster(STAFF, at(5, 9).date(), "daycare", 100, None).items
     assert len(roster) == taken + won
 
 
@@ -195,7 +199,7 @@ def test_concurrent_updates_of_one_booking_with_if_match_have_one_winner(make_ap
             command = UpdateBooking(special_instructions=f"note from caller {i}")
         else:
             command = UpdateBooking(start_time=at(5 + i, 9), end_time=at(5 + i, 17))
-        return a.bookings.update(owner.id, booking.id, command, expected_version=booking.version)
+        return a.bookings.update(actor_of(owner), booking.id, command, expected_version=booking.version)
 
     results = race([make_app() for _ in range(callers)], update)
 
@@ -203,7 +207,7 @@ def test_concurrent_updates_of_one_booking_with_if_match_have_one_winner(make_ap
     assert counts["ok"] == 1, counts  # (a 503 for all eight would be 0.3**5 to the eighth power)
     assert set(counts) <= {"ok", "VersionMismatch", UNAVAILABLE}, counts
     winner = next(r for r in results if isinstance(r, Booking))
-    stored = app.bookings.get(owner.id, booking.id)
+    stored = app.bookings.get(actor_of(owner), booking.id)
     assert stored.version == booking.version + 1  # exactly one write landed...
     assert (stored.special_instructions, stored.start_time) == (winner.special_instructions, winner.start_time)
     check_invariants(app)  # ...and the schedule, counters and roster moved with it
@@ -219,12 +223,12 @@ def test_concurrent_updates_without_if_match_lose_no_update(make_app: AppFactory
 
     results = race(
         [make_app() for _ in range(callers)],
-        lambda i, a: a.bookings.update(owner.id, booking.id, UpdateBooking(special_instructions=f"note {i}")),
+        lambda i, a: a.bookings.update(actor_of(owner), booking.id, UpdateBooking(special_instructions=f"note {i}")),
     )
 
     winners = [r for r in results if isinstance(r, Booking)]
     assert set(kinds(results)) <= {"ok", "VersionMismatch", UNAVAILABLE}
-    stored = app.bookings.get(owner.id, booking.id)
+    stored = app.bookings.get(actor_of(owner), booking.id)
     assert stored.version == booking.version + len(winners)
     assert stored.special_instructions in {w.special_instructions for w in winners}
     check_invariants(app)
@@ -237,7 +241,7 @@ def test_cancelling_one_booking_at_once_releases_its_place_once(make_app: AppFac
     booking = book(app, owner, daycare(dog, 5))
     book(app, other_owner, daycare(other_dog, 5))
 
-    results = race([make_app() for _ in range(8)], lambda i, a: a.bookings.cancel(owner.id, booking.id))
+    results = race([make_app() for _ in range(8)], lambda i, a: a.bookings.cancel(actor_of(owner), booking.id))
 
     counts = kinds(results)
     assert counts["ok"] == 1, counts
@@ -254,8 +258,8 @@ def test_cancel_racing_an_update_leaves_a_consistent_booking(make_app: AppFactor
 
     def act(i: int, a: Dogcare) -> Booking:
         if i % 2:
-            return a.bookings.cancel(owner.id, booking.id)
-        return a.bookings.update(owner.id, booking.id, UpdateBooking(start_time=at(6, 9), end_time=at(6, 17)))
+            return a.bookings.cancel(actor_of(owner), booking.id)
+        return a.bookings.update(actor_of(owner), booking.id, UpdateBooking(start_time=at(6, 9), end_time=at(6, 17)))
 
     results = race([make_app() for _ in range(6)], act)
 
@@ -270,7 +274,7 @@ def test_cancel_racing_an_update_leaves_a_consistent_booking(make_app: AppFactor
     )
     kinds(results)
     assert all(isinstance(r, expected) for r in results), results
-    stored = app.bookings.get(owner.id, booking.id)
+    stored = app.bookings.get(actor_of(owner), booking.id)
     cancels = [r for i, r in enumerate(results) if i % 2 and isinstance(r, Booking)]
     assert stored.status == ("cancelled" if cancels else "pending")
     assert len(cancels) <= 1

@@ -20,13 +20,17 @@ from typing import Any
 
 import pytest
 
-from dogcare.commands import NewDog, RegisterOwner
+from dogcare.commands import NewDog
+from dogcare.domain.actor import Actor
 from dogcare.errors import CapacityFull, StorageUnavailable
+from dogcare.testing.factories import actor_of, register_owner
 from tests.faults import CONFLICT, IN_PROGRESS, LOST, PARTIAL, FaultProxy
 from tests.reliability.api import Api, booking_body, configure, dog_body, reset_runtime
 from tests.reliability.conftest import AppFactory, book, check_invariants, daycare, of_type, owner_with_dog
 from tests.reliability.faults import no_backoff
 from tests.reliability.invariants import data_items
+
+STAFF = Actor.staff("staff-1")
 
 pytestmark = pytest.mark.server
 
@@ -41,8 +45,8 @@ def api(monkeypatch: pytest.MonkeyPatch, faults: FaultProxy, tmp_path: Path) -> 
 
 
 def owner_and_dog(api: Api, sub: str) -> str:
-    owner = api.app.owners.register(sub, RegisterOwner(name="Ana"), f"{sub}@example.com")
-    return api.app.dogs.add(owner.id, NewDog.model_validate(dog_body())).id
+    owner = register_owner(api.app, sub, name="Ana")
+    return api.app.dogs.add(actor_of(owner), NewDog.model_validate(dog_body())).id
 
 
 def bookings_of(api: Api, dog_id: str) -> list[dict[str, Any]]:
@@ -57,7 +61,7 @@ def test_half_of_the_batch_reads_partial_never_decides_on_unread_data(
 ) -> None:
     no_backoff(monkeypatch, library=False)
     app = make_app(dynamodb_endpoint=faults.endpoint)
-    app.bookings.set_capacity("daycare", 2)
+    app.staff.set_capacity(STAFF, "daycare", 2)
     for i in range(2):
         owner, dog = owner_with_dog(app, f"early-{i}")
         book(app, owner, daycare(dog, 5))

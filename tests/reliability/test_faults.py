@@ -21,8 +21,9 @@ from typing import Any
 
 import pytest
 
-from dogcare.commands import NewBooking, NewDog, RegisterOwner
+from dogcare.commands import NewBooking, NewDog
 from dogcare.local.gateway import GatewayResponse
+from dogcare.testing.factories import actor_of, register_owner
 from tests.reliability.api import Api, booking_body, configure, dog_body, reset_runtime
 from tests.reliability.faults import (
     DYNAMODB_ERRORS,
@@ -72,19 +73,21 @@ class Operation:
 
 
 def _owner(api: Api, sub: str) -> dict[str, Any]:
-    owner = api.app.owners.register(sub, RegisterOwner(name="Ana"), f"{sub}@example.com")
+    owner = register_owner(api.app, sub, name="Ana")
     return {"owner": owner.id}
 
 
 def _owner_and_dog(api: Api, sub: str) -> dict[str, Any]:
     ids = _owner(api, sub)
-    ids["dog"] = api.app.dogs.add(ids["owner"], NewDog.model_validate(dog_body())).id
+    ids["dog"] = api.app.dogs.add(actor_of(ids["owner"]), NewDog.model_validate(dog_body())).id
     return ids
 
 
 def _booked(api: Api, sub: str) -> dict[str, Any]:
     ids = _owner_and_dog(api, sub)
-    ids["booking"] = api.app.bookings.create(ids["owner"], NewBooking.model_validate(booking_body(ids["dog"]))).id
+    ids["booking"] = api.app.bookings.create(
+        actor_of(ids["owner"]), NewBooking.model_validate(booking_body(ids["dog"]))
+    ).id
     return ids
 
 

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from dogcare.commands import NewBooking, NewDog, RegisterOwner
+from dogcare.commands import NewBooking, NewDog
 from dogcare.local.gateway import GatewayResponse, LambdaContext
+from dogcare.testing.factories import actor_of, register_owner
 from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from handlers.registry import match
 from tests.reliability.api import ENV, Api, booking_body, configure, dog_body, reset_runtime
@@ -70,8 +71,8 @@ def cut_off_after(monkeypatch: pytest.MonkeyPatch, service: Any, name: str) -> l
 
 
 def setup_owner_and_dog(api: Api, sub: str) -> tuple[str, str]:
-    owner = api.app.owners.register(sub, RegisterOwner(name="Ana"), f"{sub}@example.com")
-    dog = api.app.dogs.add(owner.id, NewDog.model_validate(dog_body()))
+    owner = register_owner(api.app, sub, name="Ana")
+    dog = api.app.dogs.add(actor_of(owner), NewDog.model_validate(dog_body()))
     return owner.id, dog.id
 
 
@@ -117,7 +118,7 @@ def test_a_payment_cut_off_after_its_intent_is_charged_once_whatever_the_retries
     api.app.payment_gateway = stripe
     sub, key = "cut-payment", f"key-{uuid.uuid4().hex}"
     owner_id, dog_id = setup_owner_and_dog(api, sub)
-    booking = api.app.bookings.create(owner_id, NewBooking.model_validate(booking_body(dog_id)))
+    booking = api.app.bookings.create(actor_of(owner_id), NewBooking.model_validate(booking_body(dog_id)))
     made = cut_off_after(monkeypatch, api.app.payments, "create")
 
     with pytest.raises(LambdaTimeout):
@@ -140,6 +141,6 @@ def test_a_payment_cut_off_after_its_intent_is_charged_once_whatever_the_retries
             "POST", "/payments/webhook", {"Content-Type": "application/json", "Stripe-Signature": signature}, body
         )
         assert response.status == 200, response.body
-    assert api.app.bookings.get(owner_id, booking.id).status == "confirmed"
+    assert api.app.bookings.get(actor_of(owner_id), booking.id).status == "confirmed"
     assert [i["status"] for i in stripe.intents.values()] == ["succeeded"]
     api.check()

@@ -16,14 +16,17 @@ from typing import Any
 import pytest
 
 from dogcare.commands import NewBooking, NewPayment, UpdateBooking
+from dogcare.domain.actor import HOLD_SWEEPER, PAYMENT_PROVIDER, Actor
 from dogcare.errors import DogcareError
 from dogcare.facade import Dogcare
 from dogcare.payments.gateway import EVENT_INTENT_SUCCEEDED
-from dogcare.services.holds import HoldSweeper
+from dogcare.testing.factories import actor_of
 from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from tests.conftest import Clock
 from tests.reliability.conftest import AppFactory, at, check_invariants, owner_with_dog
 from tests.reliability.test_concurrency import race
+
+STAFF = Actor.staff("staff-1")
 
 pytestmark = pytest.mark.server
 
@@ -40,7 +43,7 @@ def deliver_success(app: Dogcare, gateway: InMemoryPaymentGateway, intent_id: st
     gateway.succeed(intent_id)
     event = [e for e in gateway.events_of(EVENT_INTENT_SUCCEEDED) if e["data"]["object"]["id"] == intent_id][-1]
     body, signature = gateway.signed_event(str(event["id"]))
-    return app.payments.handle_webhook(body, signature)
+    return app.payments.handle_webhook(PAYMENT_PROVIDER, body, signature)
 
 
 def outcome(result: Any) -> str:
@@ -64,13 +67,15 @@ def test_paying_races_rescheduling_and_never_confirms_below_the_price(
             start_time=start,
             end_time=start + timedelta(days=1, hours=8),
         )
-        booking = app.bookings.create(owner.id, one_night)
+        booking = app.bookings.create(actor_of(owner), one_night)
         dearer = UpdateBooking(start_time=start, end_time=start + timedelta(days=2, hours=8))
 
         pay, move = race(
             contenders,
             lambda i, a, b=booking, o=owner.id, u=dearer: (
-                a.payments.create(o, NewPayment(booking_id=b.id)) if i == 0 else a.bookings.update(o, b.id, u)
+                a.payments.create(actor_of(o), NewPayment(booking_id=b.id))
+                if i == 0
+                else a.bookings.update(actor_of(o), b.id, u)
             ),
         )
         seen[(outcome(pay), outcome(move))] += 1
@@ -100,7 +105,7 @@ def test_a_payment_racing_the_sweep_ends_consistent(
     runs, and another owner tries to book that day's place."""
     gateway = InMemoryPaymentGateway()
     app = with_gateway(make_app(layout), gateway)
-    app.bookings.set_capacity("daycare", 1)
+    app.staff.set_capacity(STAFF, "daycare", 1)
     contenders = [with_gateway(make_app(layout), gateway) for _ in range(3)]
     outcomes: Counter[str] = Counter()
     for round_ in range(ROUNDS):
@@ -108,9 +113,9 @@ def test_a_payment_racing_the_sweep_ends_consistent(
         start = at(6, 9) + timedelta(days=round_)
         end = start + timedelta(hours=8)
         booking = app.bookings.create(
-            owner.id, NewBooking(dog_id=dog.id, service_type="daycare", start_time=start, end_time=end)
+            actor_of(owner), NewBooking(dog_id=dog.id, service_type="daycare", start_time=start, end_time=end)
         )
-        intent = str(app.payments.create(owner.id, NewPayment(booking_id=booking.id)).provider_reference)
+        intent = str(app.payments.create(actor_of(owner), NewPayment(booking_id=booking.id)).provider_reference)
         clock.advance(minutes=31)  # the hold is due, not swept yet
         rival_booking = NewBooking(dog_id=rival_dog.id, service_type="daycare", start_time=start, end_time=end)
 
@@ -120,8 +125,8 @@ def test_a_payment_racing_the_sweep_ends_consistent(
             if i == 0:
                 return deliver_success(a, gateway, intent)
             if i == 1:
-                return HoldSweeper(a).sweep()
-            return a.bookings.create(rival_id, cmd)
+                return a.holds.sweep(HOLD_SWEEPER)
+            return a.bookings.create(actor_of(rival_id), cmd)
 
         _, _, rival_result = race(contenders, contend)
         current = app.booking_repository.get(booking.id)
@@ -138,7 +143,7 @@ def test_a_payment_racing_the_sweep_ends_consistent(
             assert outcome(rival_result) == "ok", rival_result
         assert app.booking_repository.capacity_used("daycare", start.date()) == 1
         outcomes[f"{current.status}/{outcome(rival_result)}"] += 1
-    assert HoldSweeper(app).sweep().expired == []
+    assert app.holds.sweep(HOLD_SWEEPER).expired == []
     check_invariants(app)
     assert sum(outcomes.values()) == ROUNDS
     record_property("measured", f"pay vs sweep vs rival ({layout}, {ROUNDS} rounds): {dict(outcomes)}")

@@ -49,6 +49,7 @@ from hypothesis.stateful import (
 )
 
 from dogcare.commands import NewBooking, NewDog, NewPayment, RegisterOwner, UpdateBooking, VaccinationInput
+from dogcare.domain.actor import PAYMENT_PROVIDER, Actor
 from dogcare.domain.scheduling import overlaps, stay
 from dogcare.errors import (
     BookingNotPayable,
@@ -64,11 +65,14 @@ from dogcare.facade import Dogcare
 from dogcare.maintenance.reconcile import reconcile
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
+from dogcare.testing.factories import actor_of, register_owner
 from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from tests.conftest import Clock, make_settings
 from tests.faults import CONFLICT, PARTIAL, FaultProxy
 from tests.reliability.faults import no_backoff
 from tests.reliability.invariants import Rules, scan_all, violations
+
+STAFF = Actor.staff("staff-1")
 
 CAPACITY = 2
 MAX_PENDING = 3
@@ -198,8 +202,7 @@ class BookingLife(RuleBasedStateMachine):
         return multiple(*found)
 
     def _register(self, subject: str) -> str:
-        command = RegisterOwner(name="Owner")
-        owner = self._retried(lambda: self.app.owners.register(subject, command, f"{subject}@example.com"))
+        owner = self._retried(lambda: register_owner(self.app, subject, name="Owner"))
         self.owners[subject] = owner.id
         return owner.id
 
@@ -213,7 +216,7 @@ class BookingLife(RuleBasedStateMachine):
         for day, card in ((2, "works, notified"), (3, "not yet")):
             start, end = self._times("daycare", day, 0)
             command = NewBooking(dog_id=dog_id, service_type="daycare", start_time=start, end_time=end)
-            booking = self._retried(lambda: self.app.bookings.create(owner_id, command))  # noqa: B023 - called at once
+            booking = self._retried(lambda: self.app.bookings.create(actor_of(owner_id), command))  # noqa: B023 - called at once
             self.bookings[booking.id] = Expected(booking.id, owner_id, dog_id, "daycare", start, end)
             self._pay(self.bookings[booking.id], card)
             found.append(booking.id)
@@ -225,7 +228,7 @@ class BookingLife(RuleBasedStateMachine):
     def register(self) -> str:
         subject = f"owner-{len(self.owners)}"
         try:  # an existing owner cannot register again
-            self.app.owners.register("owner-0", RegisterOwner(name="Again"), f"x-{subject}@example.com")
+            self.app.owners.register(Actor("owner-0"), RegisterOwner(name="Again"), f"x-{subject}@example.com")
             error: BaseException | None = None
         except DogcareError as exc:
             error = exc
@@ -246,7 +249,7 @@ class BookingLife(RuleBasedStateMachine):
         until = date(2031, 12, 31) if vaccinated else self.clock().date() + timedelta(days=1)
         vaccinations = [VaccinationInput(name=n, expires_on=until) for n in ("rabies", "dhpp", "bordetella")]
         command = NewDog(name="Rex", size=size, vaccinations=vaccinations)  # type: ignore[arg-type]
-        return self._retried(lambda: self.app.dogs.add(owner_id, command)).id
+        return self._retried(lambda: self.app.dogs.add(actor_of(owner_id), command)).id
 
     # --- bookings ------------------------------------------------------------------------
 
@@ -272,7 +275,7 @@ class BookingLife(RuleBasedStateMachine):
             expected = "ok"
         command = NewBooking(dog_id=dog_id, service_type=service, start_time=start, end_time=end)  # type: ignore[arg-type]
         try:
-            booking = self.app.bookings.create(owner_id, command)
+            booking = self.app.bookings.create(actor_of(owner_id), command)
         except (ValidationFailed, OverlappingBooking, CapacityFull, LimitReached, StorageUnavailable) as exc:
             self._expect("book", exc, expected)
             return multiple()
@@ -302,7 +305,7 @@ class BookingLife(RuleBasedStateMachine):
         else:
             expected = "ok"
         try:
-            self.app.bookings.update(b.owner_id, b.id, UpdateBooking(start_time=start, end_time=end))
+            self.app.bookings.update(actor_of(b.owner_id), b.id, UpdateBooking(start_time=start, end_time=end))
             error: BaseException | None = None
         except DogcareError as exc:
             error = exc
@@ -321,7 +324,7 @@ class BookingLife(RuleBasedStateMachine):
         if b is None:
             return
         try:
-            self.app.bookings.update(b.owner_id, b.id, UpdateBooking(special_instructions=text))
+            self.app.bookings.update(actor_of(b.owner_id), b.id, UpdateBooking(special_instructions=text))
             error: BaseException | None = None
         except DogcareError as exc:
             error = exc
@@ -333,7 +336,7 @@ class BookingLife(RuleBasedStateMachine):
         if b is None:
             return
         try:
-            self.app.bookings.cancel(b.owner_id, b.id)
+            self.app.bookings.cancel(actor_of(b.owner_id), b.id)
             error: BaseException | None = None
         except DogcareError as exc:
             error = exc
@@ -352,9 +355,9 @@ class BookingLife(RuleBasedStateMachine):
         source = "confirmed" if target_status == "checked_in" else "checked_in"
         try:
             if target_status == "checked_in":
-                self.app.bookings.check_in(b.id)
+                self.app.staff.check_in(STAFF, b.id)
             else:
-                self.app.bookings.check_out(b.id)
+                self.app.staff.check_out(STAFF, b.id)
             error: BaseException | None = None
         except DogcareError as exc:
             error = exc
@@ -375,7 +378,7 @@ class BookingLife(RuleBasedStateMachine):
     def _pay(self, b: Expected, card: str) -> None:
         payable = b.status == "pending" and b.start > self.clock()
         try:
-            payment = self.app.payments.create(b.owner_id, NewPayment(booking_id=b.id))
+            payment = self.app.payments.create(actor_of(b.owner_id), NewPayment(booking_id=b.id))
             error: BaseException | None = None
         except DogcareError as exc:
             error = exc
@@ -424,7 +427,7 @@ class BookingLife(RuleBasedStateMachine):
     def _deliver(self, event_: dict[str, Any]) -> None:
         body, signature = self.stripe.signed_event(event_)
         # A 503 to the provider: it delivers the event again later (here: at once).
-        outcome = self._retried(lambda: self.app.payments.handle_webhook(body, signature))
+        outcome = self._retried(lambda: self.app.payments.handle_webhook(PAYMENT_PROVIDER, body, signature))
         self.outcomes[f"webhook:{outcome}"] += 1
         event(f"webhook {event_['type']}: {outcome}")
 

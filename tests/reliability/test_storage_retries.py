@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from dogcare.commands import RegisterOwner
+from dogcare.domain.actor import Actor
 from dogcare.errors import StorageUnavailable
 from dogcare.facade import Dogcare
 from dogcare.storage import keys
@@ -50,7 +51,7 @@ def test_a_cancelled_transaction_is_tried_five_times_each_with_a_new_token_then_
     sent = tokens(app)
     faults.configure(rates={"TransactWriteItems": {kind: 1.0}})
     with pytest.raises(StorageUnavailable, match="nothing was written"):
-        app.owners.register("always-busy", RegisterOwner(name="Ana"), "busy@example.com")
+        app.owners.register(Actor("always-busy"), RegisterOwner(name="Ana"), "busy@example.com")
     # botocore never retries a cancellation: each attempt is one request, a new transaction.
     assert faults.requests["TransactWriteItems"] == 5
     assert len(sent) == 5 and len(set(sent)) == 5
@@ -60,29 +61,29 @@ def test_a_cancelled_transaction_is_tried_five_times_each_with_a_new_token_then_
 
 def test_a_conflict_then_success_writes_once(app: Dogcare, faults: FaultProxy) -> None:
     faults.configure(rates={"TransactWriteItems": {CONFLICT: 1.0}}, limit={"TransactWriteItems:conflict": 3})
-    owner = app.owners.register("busy-then-free", RegisterOwner(name="Ana"), "free@example.com")
+    owner = app.owners.register(Actor("busy-then-free"), RegisterOwner(name="Ana"), "free@example.com")
     assert faults.requests["TransactWriteItems"] == 4
-    assert app.owners.profile("busy-then-free") == owner
+    assert app.owners.profile(Actor("busy-then-free")) == owner
 
 
 def test_lost_answers_are_resent_with_the_same_token(app: Dogcare, faults: FaultProxy) -> None:
     sent = tokens(app)
     faults.configure(rates={"TransactWriteItems": {LOST: 1.0}}, limit={"TransactWriteItems:lost": 6})
-    app.owners.register("lossy", RegisterOwner(name="Ana"), "lossy@example.com")
+    app.owners.register(Actor("lossy"), RegisterOwner(name="Ana"), "lossy@example.com")
     # Four tries by botocore, then the library's second call: two more lost, then the answer.
     assert faults.requests["TransactWriteItems"] == 7
     assert len(sent) == 2 and set(sent) == {sent[0]}
     assert faults.replayed == 6  # applied by the first send only
-    assert app.owners.profile("lossy").version == 1
+    assert app.owners.profile(Actor("lossy")).version == 1
 
 
 def test_a_false_condition_is_not_retried(app: Dogcare, faults: FaultProxy) -> None:
-    app.owners.register("first", RegisterOwner(name="Ana"), "same@example.com")
+    app.owners.register(Actor("first"), RegisterOwner(name="Ana"), "same@example.com")
     faults.configure()
     from dogcare.errors import DuplicateEmail
 
     with pytest.raises(DuplicateEmail):
-        app.owners.register("second", RegisterOwner(name="Bob"), "same@example.com")
+        app.owners.register(Actor("second"), RegisterOwner(name="Bob"), "same@example.com")
     assert faults.requests["TransactWriteItems"] == 1
 
 

@@ -135,7 +135,7 @@ def gateway(api: Api) -> Any:
     from handlers.common import runtime
     from tests.integration.api.support import vaccinations
 
-    runtime.dogcare().payments._gateway = InMemoryPaymentGateway(WEBHOOK_SECRET)
+    runtime.dogcare().payment_gateway = InMemoryPaymentGateway(WEBHOOK_SECRET)
     local = LocalGateway(containers_per_function=1)
     issuer = DevIssuer(runtime.dogcare().settings.home)
     tokens = {"owner": issuer.mint("fuzz-owner"), "admin": issuer.mint("fuzz-staff", admin=True)}

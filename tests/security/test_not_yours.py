@@ -56,7 +56,7 @@ def bobs(api: Api) -> dict[str, str]:
     from dogcare.testing.payment_gateway import InMemoryPaymentGateway
     from handlers.common import runtime
 
-    runtime.dogcare().payments._gateway = InMemoryPaymentGateway()
+    runtime.dogcare().payment_gateway = InMemoryPaymentGateway()
     api.register("alice")
     api.register("bob")
     dog = api.add_dog("bob")

@@ -67,7 +67,7 @@ def webhook(api: Api, source_ip: str) -> Any:
     from dogcare.testing.payment_gateway import InMemoryPaymentGateway
     from handlers.common import runtime
 
-    runtime.dogcare().payments._gateway = InMemoryPaymentGateway()  # Stripe, in process
+    runtime.dogcare().payment_gateway = InMemoryPaymentGateway()  # Stripe, in process
     return api.call(
         "POST",
         "/payments/webhook",

@@ -339,12 +339,12 @@ def test_refused_header_parameters_are_refused_before_any_key_lookup(keys: Keys)
 def test_comma_in_a_group_name_cannot_smuggle_admin_through_the_authorizer(keys: Keys, verifier: TokenVerifier) -> None:
     token = keys.rs(claims=keys.claims(**{"cognito:groups": ["staff,admin", "admin ", "staff"]}))
     identity = verifier.verify(token)
-    assert not identity.is_admin
+    assert not identity.actor.is_staff
     forwarded = identity_from_authorizer_context(
         {"sub": identity.subject, "groups": groups_to_context(identity.groups)}
     )
     assert forwarded == Identity("owner-1", frozenset({"staff"}), None)
-    assert not forwarded.is_admin
+    assert not forwarded.actor.is_staff
 
 
 # --- the Authorization header -----------------------------------------------------------
@@ -462,7 +462,7 @@ def test_cognito_id_token_is_accepted_by_an_id_token_verifier(
     verifier = TokenVerifier(cognito_jwks, COGNITO_ISSUER, CLIENT_ID, token_use="id")
     identity = verifier.verify(_cognito_id_token(cognito_key))
     assert identity == Identity("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", frozenset({"admin"}), CLIENT_ID)
-    assert identity.is_admin
+    assert identity.actor.is_staff
 
 
 def test_cognito_access_token_is_accepted_by_an_access_token_verifier(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from dogcare.domain.lifecycle import occupied
 from handlers.registry import FUNCTIONS
 from tests.integration.api.events import LambdaContext, Result, authorizer_context, rest_event
 
@@ -163,7 +164,7 @@ class Api:
 
         app = runtime.dogcare()
         booking = app.booking_repository.get(booking_id)
-        app.booking_repository.transition(booking, "confirmed", app.bookings.occupied(booking), datetime.now(UTC))
+        app.booking_repository.transition(booking, "confirmed", occupied(booking), datetime.now(UTC))
 
     # --- observing ---------------------------------------------------------------------
 

@@ -75,7 +75,12 @@ NEVER = (
 )
 # Only a request carrying an Idempotency-Key needs the idempotency utility (and boto3 for it).
 WITHOUT_KEY = ("aws_lambda_powertools.utilities.idempotency", "boto3")
-PAYMENTS = ("stripe", "dogcare.services.payments", "dogcare.payments.stripe_gateway")
+PAYMENTS = (
+    "stripe",
+    "dogcare.services.payments",
+    "dogcare.services.settlement",
+    "dogcare.payments.stripe_gateway",
+)
 BOOKING_RULES = ("dogcare.services.bookings", "dogcare.repositories.bookings")
 STAFF = ("dogcare.services.staff",)
 
@@ -208,15 +213,16 @@ FIRST_REQUESTS = [
         "handlers.payments",
         ("GET", "/payments/payment-1", "/payments/{id}", {"params": {"id": "payment-1"}}),
         {404},
-        # Reading a payment needs the payment service, never the Stripe SDK.
-        NEVER + WITHOUT_KEY + STAFF + ("stripe", "dogcare.payments.stripe_gateway"),
+        # Reading a payment needs the payment service, never the Stripe SDK (nor the booking rules).
+        NEVER + WITHOUT_KEY + STAFF + ("stripe", "dogcare.payments.stripe_gateway", "dogcare.services.bookings"),
     ),
     (
         "AdminFunction",
         "handlers.admin",
         ("GET", "/admin/bookings", "/admin/bookings", {"query": {"date": "2030-03-04"}, "admin": True}),
         {200},
-        NEVER + WITHOUT_KEY + PAYMENTS,
+        # Staff operations read and write through the repositories: no owner booking rules.
+        NEVER + WITHOUT_KEY + PAYMENTS + ("dogcare.services.bookings",),
     ),
 ]
 

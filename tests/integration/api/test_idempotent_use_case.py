@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from dogcare.commands import NewBooking
+from dogcare.domain.actor import Actor
 from dogcare.local.gateway import LambdaContext
 from handlers.common.idempotency import KeyedRequest, KeyInFlight, KeyReused
 from handlers.common.views import BookingView
@@ -47,8 +48,11 @@ def creations(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 def request(owner: str, dog_id: str, key: str | None = KEY, days_ahead: int = 5) -> KeyedRequest[NewBooking]:
+    """Alice's request (``owner`` is her owner id, which her subject names)."""
     command = NewBooking.model_validate(booking_body(dog_id, start=day(days_ahead)))
-    return KeyedRequest[NewBooking](caller=owner, key=key, command=command)
+    actor = Actor("alice")
+    assert actor.owner_id == owner
+    return KeyedRequest[NewBooking](actor=actor, key=key, command=command)
 
 
 def idempotency_records(api: Api) -> list[dict[str, Any]]:

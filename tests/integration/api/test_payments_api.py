@@ -22,10 +22,10 @@ WEBHOOK_SECRET = "whsec_api_test_0123456789abcdef"
 @pytest.fixture
 def stripe(api: Api) -> Iterator[InMemoryPaymentGateway]:
     gateway = InMemoryPaymentGateway(WEBHOOK_SECRET)
-    service = runtime.dogcare().payments
-    service._gateway = gateway
+    app = runtime.dogcare()
+    app.payment_gateway = gateway  # what the payment side calls, built or not
     yield gateway
-    service._gateway = None
+    app.payment_gateway = None
 
 
 @pytest.fixture

@@ -31,10 +31,10 @@ def alice(api: Api) -> dict[str, Any]:
 @pytest.fixture
 def stripe(api: Api) -> Iterator[InMemoryPaymentGateway]:
     gateway = InMemoryPaymentGateway(WEBHOOK_SECRET)
-    service = runtime.dogcare().payments
-    service._gateway = gateway
+    app = runtime.dogcare()
+    app.payment_gateway = gateway  # what the payment side calls, built or not
     yield gateway
-    service._gateway = None
+    app.payment_gateway = None
 
 
 def quote(api: Api, body: dict[str, Any], **kwargs: Any) -> Any:
@@ -338,8 +338,7 @@ def test_the_preview_is_what_the_cancellation_then_refunds(
 
     # Inside the window (here: a 200-hour window, so the booking 3 days out is already late).
     api.reconfigure(DOGCARE_REFUND_FULL_HOURS="200", DOGCARE_REFUND_LATE_PERCENT="50")
-    stripe_after = runtime.dogcare().payments
-    stripe_after._gateway = stripe
+    runtime.dogcare().payment_gateway = stripe
     late = paid_booking(api, stripe, api.add_dog("alice", name="Ivy")["id"], day(3, 9))
     late_preview = preview(api, late["id"])
     assert late_preview.body["cancellable"] is True

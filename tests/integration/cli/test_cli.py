@@ -137,7 +137,7 @@ def test_token_is_accepted_by_the_verifier(env: dict[str, str], tmp_path: Path) 
     home = Path(env["DOGCARE_HOME"])
     verifier = TokenVerifier(JwksCache(FileJwksSource(home / "dev-issuer" / "jwks.json")), DEV_ISSUER, DEV_CLIENT_ID)
     identity = verifier.verify(result.stdout.strip())
-    assert identity.subject == "alice" and identity.is_admin
+    assert identity.subject == "alice" and identity.actor.is_staff
 
 
 def test_token_id_prints_an_id_token_the_owner_routes_accept(env: dict[str, str], tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dogcare.commands import RegisterOwner
+from dogcare.domain.actor import Actor
 from dogcare.domain.model import Booking
 from dogcare.domain.money import Money
 from dogcare.facade import Dogcare
@@ -50,7 +51,7 @@ def _load(app: Dogcare, n: int) -> list[Booking]:
         for b in bookings:
             batch.save(repo._item(b))
     # Items of other entity types in the same table must not leak into the export.
-    app.owners.register("someone", RegisterOwner(name="Ann"), "ann@example.com")
+    app.owners.register(Actor("someone"), RegisterOwner(name="Ann"), "ann@example.com")
     return bookings
 
 
@@ -126,7 +127,7 @@ def _round_trip(app: Dogcare, tmp_path: Path, n: int, formats: tuple[str, ...]) 
 def test_a_failed_export_leaves_no_file(app: Dogcare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dogcare.analytics import export as module
 
-    app.owners.register("someone", RegisterOwner(name="Ann"), "ann@example.com")
+    app.owners.register(Actor("someone"), RegisterOwner(name="Ann"), "ann@example.com")
     out = tmp_path / "owners.jsonl"
     out.write_text("previous export\n")
 
@@ -149,7 +150,9 @@ def test_a_failed_segment_stops_the_others_and_the_export_resumes_where_it_stopp
 
     from dogcare.analytics import export as module
 
-    ids = [app.owners.register(f"sub-{i}", RegisterOwner(name=f"N{i}"), f"e{i}@example.com").id for i in range(60)]
+    ids = [
+        app.owners.register(Actor(f"sub-{i}"), RegisterOwner(name=f"N{i}"), f"e{i}@example.com").id for i in range(60)
+    ]
     client = app.store.client
     scan = client.scan
     calls: list[tuple[int, bool]] = []  # (segment, after the failure)

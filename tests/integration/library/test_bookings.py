@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from dogcare.commands import UpdateBooking
+from dogcare.domain.actor import Actor
+from dogcare.domain.lifecycle import occupied
 from dogcare.domain.model import Booking
 from dogcare.domain.money import Money
 from dogcare.errors import (
@@ -26,6 +28,7 @@ from dogcare.errors import (
 from dogcare.facade import Dogcare
 from dogcare.repositories.bookings import Stayplan
 from dogcare.storage import keys
+from dogcare.testing.factories import actor_of
 from tests.conftest import Clock
 
 from .conftest import (
@@ -40,11 +43,13 @@ from .conftest import (
     vaccinations,
 )
 
+STAFF = Actor.staff("staff-1")
+
 
 def confirm(app: Dogcare, booking: Booking) -> Booking:
     """What a successful payment does to a booking (the payments service is not under test here)."""
     current = app.booking_repository.get(booking.id)
-    return app.booking_repository.transition(current, "confirmed", app.bookings.occupied(current), app.clock())
+    return app.booking_repository.transition(current, "confirmed", occupied(current), app.clock())
 
 
 def counter(app: Dogcare, service: str, day: date) -> int:
@@ -70,7 +75,7 @@ def test_create_is_pending_with_the_server_price(app: Dogcare, ana) -> None:  # 
     assert booking.price == Money(3 * 6500, "USD")
     assert booking.version == 1
     assert booking.special_instructions == "Feed twice"
-    assert app.bookings.get(ana.id, booking.id) == booking
+    assert app.bookings.get(actor_of(ana), booking.id) == booking
 
     items = items_by_key(app)
     profile = items[(keys.booking_pk(booking.id), keys.PROFILE)]
@@ -157,7 +162,7 @@ def test_a_stale_schedule_is_re_read_and_the_overlap_still_caught(app: Dogcare, 
 
 
 def test_capacity_full_writes_nothing(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
-    assert app.bookings.set_capacity("daycare", 2)["daycare"] == 2
+    assert app.staff.set_capacity(STAFF, "daycare", 2)["daycare"] == 2
     dogs = [add_dog(app, ana, name=f"Dog {i}") for i in range(4)]
     book(app, ana, dogs[0])
     book(app, ana, dogs[1])
@@ -169,19 +174,19 @@ def test_capacity_full_writes_nothing(app: Dogcare, ana) -> None:  # type: ignor
 
 
 def test_zero_capacity_means_not_offered(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
-    app.bookings.set_capacity("parking", 0)
+    app.staff.set_capacity(STAFF, "parking", 0)
     dog = add_dog(app, ana)
     with nothing_written(app), pytest.raises(CapacityFull):
         book(app, ana, dog, "parking")
 
 
 def test_default_capacity_applies_until_configured(app: Dogcare) -> None:
-    assert app.bookings.capacity() == {"daycare": 20, "boarding": 20, "parking": 20}
-    assert app.bookings.set_capacity("boarding", 3) == {"daycare": 20, "boarding": 3, "parking": 20}
+    assert app.staff.capacity(STAFF) == {"daycare": 20, "boarding": 20, "parking": 20}
+    assert app.staff.set_capacity(STAFF, "boarding", 3) == {"daycare": 20, "boarding": 3, "parking": 20}
 
 
 def test_boarding_consumes_nights(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
-    app.bookings.set_capacity("boarding", 1)
+    app.staff.set_capacity(STAFF, "boarding", 1)
     a, b, c = (add_dog(app, ana, name=n) for n in ("A", "B", "C"))
     book(app, ana, a, "boarding", at(5, 9), at(8, 9))  # nights of the 5th, 6th, 7th
     with nothing_written(app), pytest.raises(CapacityFull, match="2030-03-07"):
@@ -202,7 +207,7 @@ def test_pending_cap_writes_nothing(app: Dogcare, ana, clock: Clock) -> None:  #
     confirm(capped, first)  # a paid booking no longer counts
     assert capped.booking_repository.pending_count(ana.id) == 1
     third = book(capped, ana, dog, "daycare", at(7, 9), at(7, 12))
-    capped.bookings.cancel(ana.id, third.id)  # nor does a cancelled one
+    capped.bookings.cancel(actor_of(ana), third.id)  # nor does a cancelled one
     book(capped, ana, dog, "daycare", at(8, 9), at(8, 12))
 
 
@@ -221,31 +226,31 @@ def test_vaccinations_must_last_until_the_stay_ends(app: Dogcare, ana) -> None: 
 
 
 def test_cancel_releases_capacity_schedule_roster_and_pending(app: Dogcare, ana, clock: Clock) -> None:  # type: ignore[no-untyped-def]
-    app.bookings.set_capacity("boarding", 1)
+    app.staff.set_capacity(STAFF, "boarding", 1)
     dog = add_dog(app, ana)
     booking = book(app, ana, dog, "boarding", at(5, 9), at(8, 9))
     clock.advance(hours=1)
-    cancelled = app.bookings.cancel(ana.id, booking.id)
+    cancelled = app.bookings.cancel(actor_of(ana), booking.id)
     assert (cancelled.status, cancelled.cancelled_at, cancelled.version) == ("cancelled", clock.now, 2)
-    assert app.bookings.get(ana.id, booking.id) == cancelled
+    assert app.bookings.get(actor_of(ana), booking.id) == cancelled
     assert keys_with_prefix(app, keys.booking_pk(booking.id)) == [(keys.booking_pk(booking.id), keys.PROFILE)]
     assert [counter(app, "boarding", date(2030, 3, d)) for d in (5, 6, 7)] == [0, 0, 0]
     assert intervals(app, dog.id) == {}
     assert app.booking_repository.pending_count(ana.id) == 0
-    assert app.bookings.roster(date(2030, 3, 6), None, 10, None).items == []
+    assert app.staff.roster(STAFF, date(2030, 3, 6), None, 10, None).items == []
     again = book(app, ana, dog, "boarding", at(5, 9), at(8, 9))  # the same slot, capacity 1
     assert again.status == "pending"
     with nothing_written(app), pytest.raises(InvalidTransition):
-        app.bookings.cancel(ana.id, booking.id)
+        app.bookings.cancel(actor_of(ana), booking.id)
 
 
 def test_cancel_of_another_owners_booking_is_not_found(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
     bob = register(app, "sub-b")
     booking = book(app, ana, add_dog(app, ana))
     with nothing_written(app), pytest.raises(NotFound):
-        app.bookings.cancel(bob.id, booking.id)
+        app.bookings.cancel(actor_of(bob), booking.id)
     with pytest.raises(NotFound):
-        app.bookings.get(bob.id, booking.id)
+        app.bookings.get(actor_of(bob), booking.id)
 
 
 def test_cancel_a_confirmed_booking_keeps_the_pending_counter(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
@@ -253,7 +258,7 @@ def test_cancel_a_confirmed_booking_keeps_the_pending_counter(app: Dogcare, ana)
     other = book(app, ana, dog, "daycare", at(6, 9), at(6, 17))
     booking = confirm(app, book(app, ana, dog))
     assert app.booking_repository.pending_count(ana.id) == 1
-    app.bookings.cancel(ana.id, booking.id)
+    app.bookings.cancel(actor_of(ana), booking.id)
     assert app.booking_repository.pending_count(ana.id) == 1
     assert counter(app, "daycare", date(2030, 3, 5)) == 0
     assert list(intervals(app, dog.id)) == [other.id]
@@ -265,10 +270,10 @@ def test_cancel_a_confirmed_booking_keeps_the_pending_counter(app: Dogcare, ana)
 def test_reschedule_while_pending_moves_everything(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
     dog = add_dog(app, ana, size="small")
     booking = book(app, ana, dog, "boarding", at(5, 9), at(7, 9))
-    moved = app.bookings.update(ana.id, booking.id, UpdateBooking(start_time=at(6, 9), end_time=at(9, 9)), 1)
+    moved = app.bookings.update(actor_of(ana), booking.id, UpdateBooking(start_time=at(6, 9), end_time=at(9, 9)), 1)
     assert (moved.start_time, moved.end_time, moved.version) == (at(6, 9), at(9, 9), 2)
     assert moved.price == Money(3 * 5500, "USD")
-    assert app.bookings.get(ana.id, booking.id) == moved
+    assert app.bookings.get(actor_of(ana), booking.id) == moved
     assert [sk for _, sk in keys_with_prefix(app, keys.booking_pk(booking.id))] == [
         "#PROFILE",
         "DAY#2030-03-06",
@@ -278,28 +283,28 @@ def test_reschedule_while_pending_moves_everything(app: Dogcare, ana) -> None:  
     ]
     assert [counter(app, "boarding", date(2030, 3, d)) for d in (5, 6, 7, 8, 9)] == [0, 1, 1, 1, 0]
     assert intervals(app, dog.id) == {booking.id: (at(6, 9), at(9, 9))}
-    roster = app.bookings.roster(date(2030, 3, 7), None, 10, None).items
+    roster = app.staff.roster(STAFF, date(2030, 3, 7), None, 10, None).items
     assert [(r.booking_id, r.start_time) for r in roster] == [(booking.id, at(6, 9))]
-    assert app.bookings.roster(date(2030, 3, 5), None, 10, None).items == []
+    assert app.staff.roster(STAFF, date(2030, 3, 5), None, 10, None).items == []
     profile = items_by_key(app)[(keys.booking_pk(booking.id), keys.PROFILE)]
     assert profile["gsi1sk"]["S"] == keys.timeline_sk("2030-03-06T09:00:00Z", booking.id)
 
 
 def test_reschedule_checks_overlap_capacity_and_version(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
-    app.bookings.set_capacity("daycare", 1)
+    app.staff.set_capacity(STAFF, "daycare", 1)
     dog, other = add_dog(app, ana), add_dog(app, ana, name="Max")
     booking = book(app, ana, dog, "daycare", at(5, 9), at(5, 12))
     book(app, ana, dog, "daycare", at(6, 9), at(6, 12))
     book(app, ana, other, "daycare", at(7, 9), at(7, 12))
     with nothing_written(app), pytest.raises(OverlappingBooking):
-        app.bookings.update(ana.id, booking.id, UpdateBooking(start_time=at(6, 10), end_time=at(6, 11)))
+        app.bookings.update(actor_of(ana), booking.id, UpdateBooking(start_time=at(6, 10), end_time=at(6, 11)))
     with nothing_written(app), pytest.raises(CapacityFull):
-        app.bookings.update(ana.id, booking.id, UpdateBooking(start_time=at(7, 13), end_time=at(7, 14)))
+        app.bookings.update(actor_of(ana), booking.id, UpdateBooking(start_time=at(7, 13), end_time=at(7, 14)))
     with nothing_written(app), pytest.raises(VersionMismatch):
-        app.bookings.update(ana.id, booking.id, UpdateBooking(start_time=at(5, 13), end_time=at(5, 14)), 7)
+        app.bookings.update(actor_of(ana), booking.id, UpdateBooking(start_time=at(5, 13), end_time=at(5, 14)), 7)
     with nothing_written(app), pytest.raises(ValidationFailed):
-        app.bookings.update(ana.id, booking.id, UpdateBooking(end_time=at(5, 8)))
-    same_day = app.bookings.update(ana.id, booking.id, UpdateBooking(start_time=at(5, 13), end_time=at(5, 14)))
+        app.bookings.update(actor_of(ana), booking.id, UpdateBooking(end_time=at(5, 8)))
+    same_day = app.bookings.update(actor_of(ana), booking.id, UpdateBooking(start_time=at(5, 13), end_time=at(5, 14)))
     assert counter(app, "daycare", date(2030, 3, 5)) == 1
     assert same_day.start_time == at(5, 13)
 
@@ -307,7 +312,7 @@ def test_reschedule_checks_overlap_capacity_and_version(app: Dogcare, ana) -> No
 def test_reschedule_with_a_stale_booking_writes_nothing(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
     dog = add_dog(app, ana)
     booking = book(app, ana, dog)
-    app.bookings.update(ana.id, booking.id, UpdateBooking(special_instructions="v2"))
+    app.bookings.update(actor_of(ana), booking.id, UpdateBooking(special_instructions="v2"))
     repo = app.booking_repository
     _, schedule, _ = repo.load_for_booking(dog.id, "daycare")
     assert schedule is not None
@@ -320,28 +325,28 @@ def test_reschedule_with_a_stale_booking_writes_nothing(app: Dogcare, ana) -> No
 def test_times_only_change_while_pending(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
     booking = confirm(app, book(app, ana, add_dog(app, ana)))
     with nothing_written(app), pytest.raises(InvalidTransition, match="pending"):
-        app.bookings.update(ana.id, booking.id, UpdateBooking(start_time=at(5, 10)))
+        app.bookings.update(actor_of(ana), booking.id, UpdateBooking(start_time=at(5, 10)))
 
 
 def test_instructions_are_editable_until_check_in(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
     booking = book(app, ana, add_dog(app, ana))
-    v2 = app.bookings.update(ana.id, booking.id, UpdateBooking(special_instructions="Gate code 1234"), 1)
+    v2 = app.bookings.update(actor_of(ana), booking.id, UpdateBooking(special_instructions="Gate code 1234"), 1)
     assert (v2.special_instructions, v2.version) == ("Gate code 1234", 2)
     confirm(app, booking)
-    v4 = app.bookings.update(ana.id, booking.id, UpdateBooking(special_instructions=None))
+    v4 = app.bookings.update(actor_of(ana), booking.id, UpdateBooking(special_instructions=None))
     assert (v4.special_instructions, v4.version) == (None, 4)
-    assert app.bookings.get(ana.id, booking.id) == v4
-    assert app.bookings.update(ana.id, booking.id, UpdateBooking()) == v4  # nothing to change
-    app.bookings.check_in(booking.id)
+    assert app.bookings.get(actor_of(ana), booking.id) == v4
+    assert app.bookings.update(actor_of(ana), booking.id, UpdateBooking()) == v4  # nothing to change
+    app.staff.check_in(STAFF, booking.id)
     with nothing_written(app), pytest.raises(InvalidTransition, match="before check-in"):
-        app.bookings.update(ana.id, booking.id, UpdateBooking(special_instructions="too late"))
+        app.bookings.update(actor_of(ana), booking.id, UpdateBooking(special_instructions="too late"))
 
 
 def test_instructions_with_a_stale_version_write_nothing(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
     booking = book(app, ana, add_dog(app, ana))
-    app.bookings.update(ana.id, booking.id, UpdateBooking(special_instructions="v2"))
+    app.bookings.update(actor_of(ana), booking.id, UpdateBooking(special_instructions="v2"))
     with nothing_written(app), pytest.raises(VersionMismatch):
-        app.bookings.update(ana.id, booking.id, UpdateBooking(special_instructions="v3"), expected_version=1)
+        app.bookings.update(actor_of(ana), booking.id, UpdateBooking(special_instructions="v3"), expected_version=1)
     with nothing_written(app), pytest.raises(VersionMismatch):
         app.booking_repository.update_instructions(booking, "stale")
 
@@ -356,31 +361,31 @@ def test_check_in_and_check_out(app: Dogcare, ana, clock: Clock) -> None:  # typ
         nothing_written(app),
         pytest.raises(InvalidTransition, match="pending booking cannot become checked_in"),
     ):
-        app.bookings.check_in(booking.id)
+        app.staff.check_in(STAFF, booking.id)
     confirm(app, booking)
     clock.now = at(5, 9, 5)
-    checked_in = app.bookings.check_in(booking.id)
+    checked_in = app.staff.check_in(STAFF, booking.id)
     assert (checked_in.status, checked_in.checked_in_at) == ("checked_in", at(5, 9, 5))
-    roster = app.bookings.roster(date(2030, 3, 6), "boarding", 10, None).items
+    roster = app.staff.roster(STAFF, date(2030, 3, 6), "boarding", 10, None).items
     assert [r.status for r in roster] == ["checked_in"]
     with nothing_written(app), pytest.raises(InvalidTransition):
-        app.bookings.check_in(booking.id)
+        app.staff.check_in(STAFF, booking.id)
     with nothing_written(app), pytest.raises(InvalidTransition):
-        app.bookings.cancel(ana.id, booking.id)
+        app.bookings.cancel(actor_of(ana), booking.id)
     clock.now = at(7, 8, 30)
-    done = app.bookings.check_out(booking.id)
+    done = app.staff.check_out(STAFF, booking.id)
     assert (done.status, done.checked_out_at) == ("completed", at(7, 8, 30))
     assert intervals(app, dog.id) == {}  # the dog is free again
-    for action in (app.bookings.check_out, app.bookings.check_in):
+    for action in (app.staff.check_out, app.staff.check_in):
         with nothing_written(app), pytest.raises(InvalidTransition):
-            action(booking.id)
+            action(STAFF, booking.id)
     with pytest.raises(NotFound):
-        app.bookings.check_in("booking-00000000-0000-0000-0000-000000000000")
+        app.staff.check_in(STAFF, "booking-00000000-0000-0000-0000-000000000000")
 
 
 def test_a_transition_that_lost_a_race_writes_nothing(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
     booking = book(app, ana, add_dog(app, ana))
-    app.bookings.cancel(ana.id, booking.id)
+    app.bookings.cancel(actor_of(ana), booking.id)
     plan = Stayplan((date(2030, 3, 5),), (date(2030, 3, 5),))
     with nothing_written(app), pytest.raises(InvalidTransition, match="no longer pending"):
         app.booking_repository.transition(booking, "confirmed", plan, app.clock())  # read before the cancel
@@ -396,39 +401,39 @@ def test_roster_per_day_and_per_service(app: Dogcare, ana) -> None:  # type: ign
     parking = book(app, bob, b, "parking", at(5, 7), at(5, 9))
     boarding = book(app, ana, c, "boarding", at(4, 9), at(6, 9))
     cancelled = book(app, bob, b, "daycare", at(5, 12), at(5, 13))
-    app.bookings.cancel(bob.id, cancelled.id)
-    day = app.bookings.roster(date(2030, 3, 5), None, 10, None).items
+    app.bookings.cancel(actor_of(bob), cancelled.id)
+    day = app.staff.roster(STAFF, date(2030, 3, 5), None, 10, None).items
     assert [(r.service_type, r.booking_id, r.dog_name) for r in day] == [
         ("boarding", boarding.id, "C"),
         ("daycare", daycare.id, "A"),
         ("parking", parking.id, "B"),
     ]
-    assert [r.booking_id for r in app.bookings.roster(date(2030, 3, 5), "parking", 10, None).items] == [parking.id]
-    assert [r.booking_id for r in app.bookings.roster(date(2030, 3, 6), None, 10, None).items] == [boarding.id]
-    assert app.bookings.roster(date(2030, 3, 6), "daycare", 10, None).items == []
-    first = app.bookings.roster(date(2030, 3, 5), None, 2, None)
+    assert [r.booking_id for r in app.staff.roster(STAFF, date(2030, 3, 5), "parking", 10, None).items] == [parking.id]
+    assert [r.booking_id for r in app.staff.roster(STAFF, date(2030, 3, 6), None, 10, None).items] == [boarding.id]
+    assert app.staff.roster(STAFF, date(2030, 3, 6), "daycare", 10, None).items == []
+    first = app.staff.roster(STAFF, date(2030, 3, 5), None, 2, None)
     assert first.next_cursor
     assert len(first.items) == 2
-    rest = app.bookings.roster(date(2030, 3, 5), None, 2, first.next_cursor)
+    rest = app.staff.roster(STAFF, date(2030, 3, 5), None, 2, first.next_cursor)
     assert [r.booking_id for r in rest.items] == [parking.id]
     with pytest.raises(InvalidCursor):
-        app.bookings.roster(date(2030, 3, 6), None, 2, first.next_cursor)
+        app.staff.roster(STAFF, date(2030, 3, 6), None, 2, first.next_cursor)
     with pytest.raises(InvalidCursor):
-        app.bookings.roster(date(2030, 3, 5), "daycare", 2, first.next_cursor)
+        app.staff.roster(STAFF, date(2030, 3, 5), "daycare", 2, first.next_cursor)
 
 
 def test_list_by_time_window_and_status(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
     dog = add_dog(app, ana)
     made = [book(app, ana, dog, "daycare", at(d, 9), at(d, 12)) for d in (5, 6, 7, 8, 9)]
-    app.bookings.cancel(ana.id, made[1].id)
-    app.bookings.cancel(ana.id, made[3].id)
+    app.bookings.cancel(actor_of(ana), made[1].id)
+    app.bookings.cancel(actor_of(ana), made[3].id)
     confirm(app, made[4])
 
     def ids(**kwargs) -> list[str]:  # type: ignore[no-untyped-def]
-        page = app.bookings.list(ana.id, limit=kwargs.pop("limit", 50), cursor=None, **kwargs)
+        page = app.bookings.list(actor_of(ana), limit=kwargs.pop("limit", 50), cursor=None, **kwargs)
         out = [b.id for b in page.items]
         while page.next_cursor:
-            page = app.bookings.list(ana.id, limit=2, cursor=page.next_cursor, **kwargs)
+            page = app.bookings.list(actor_of(ana), limit=2, cursor=page.next_cursor, **kwargs)
             out.extend(b.id for b in page.items)
         return out
 
@@ -443,7 +448,7 @@ def test_list_by_time_window_and_status(app: Dogcare, ana) -> None:  # type: ign
     assert ids(status="pending", limit=1) == [every[0], every[2]]
     assert ids(limit=2) == every
     with pytest.raises(ValidationFailed):
-        app.bookings.list(ana.id, limit=10, cursor=None, start_from=at(8, 9), start_to=at(6, 9))
+        app.bookings.list(actor_of(ana), limit=10, cursor=None, start_from=at(8, 9), start_to=at(6, 9))
 
 
 def test_list_cursors_are_bound_to_the_caller_and_the_query(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
@@ -452,27 +457,27 @@ def test_list_cursors_are_bound_to_the_caller_and_the_query(app: Dogcare, ana) -
     for d in (5, 6, 7):
         book(app, ana, dog, "daycare", at(d, 9), at(d, 12))
     book(app, bob, add_dog(app, bob))
-    cursor = app.bookings.list(ana.id, limit=1, cursor=None).next_cursor
+    cursor = app.bookings.list(actor_of(ana), limit=1, cursor=None).next_cursor
     assert cursor is not None
     with pytest.raises(InvalidCursor):
-        app.bookings.list(bob.id, limit=1, cursor=cursor)
+        app.bookings.list(actor_of(bob), limit=1, cursor=cursor)
     with pytest.raises(InvalidCursor):
-        app.bookings.list(ana.id, limit=1, cursor=cursor, status="pending")
+        app.bookings.list(actor_of(ana), limit=1, cursor=cursor, status="pending")
     with pytest.raises(InvalidCursor):
-        app.bookings.list(ana.id, limit=1, cursor=cursor, start_from=at(5, 0))
-    assert len(app.bookings.list(ana.id, limit=1, cursor=cursor).items) == 1
-    filtered = app.bookings.list(ana.id, limit=1, cursor=None, status="pending").next_cursor
+        app.bookings.list(actor_of(ana), limit=1, cursor=cursor, start_from=at(5, 0))
+    assert len(app.bookings.list(actor_of(ana), limit=1, cursor=cursor).items) == 1
+    filtered = app.bookings.list(actor_of(ana), limit=1, cursor=None, status="pending").next_cursor
     assert filtered is not None
     with pytest.raises(InvalidCursor):
-        app.bookings.list(bob.id, limit=1, cursor=filtered, status="pending")
+        app.bookings.list(actor_of(bob), limit=1, cursor=filtered, status="pending")
 
 
 def test_list_is_scoped_to_the_owner(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
     bob = register(app, "sub-b")
     mine = book(app, ana, add_dog(app, ana))
     add_dog(app, bob)
-    assert [b.id for b in app.bookings.list(ana.id, limit=10, cursor=None).items] == [mine.id]
-    assert app.bookings.list(bob.id, limit=10, cursor=None).items == []
+    assert [b.id for b in app.bookings.list(actor_of(ana), limit=10, cursor=None).items] == [mine.id]
+    assert app.bookings.list(actor_of(bob), limit=10, cursor=None).items == []
 
 
 def test_thirty_night_stay_fits_one_transaction(app: Dogcare, ana) -> None:  # type: ignore[no-untyped-def]
@@ -480,7 +485,7 @@ def test_thirty_night_stay_fits_one_transaction(app: Dogcare, ana) -> None:  # t
     booking = book(app, ana, dog, "boarding", at(5, 9), at(5, 9) + timedelta(days=30))
     assert len(keys_with_prefix(app, keys.booking_pk(booking.id))) == 32
     assert counter(app, "boarding", date(2030, 4, 3)) == 1
-    app.bookings.cancel(ana.id, booking.id)
+    app.bookings.cancel(actor_of(ana), booking.id)
     assert counter(app, "boarding", date(2030, 4, 3)) == 0
 
 
@@ -491,25 +496,27 @@ def test_moving_a_long_stay_past_one_transaction_is_refused_cleanly(app: Dogcare
     booking = book(app, ana, add_dog(app, ana), "boarding", at(5, 9), at(5, 9) + timedelta(days=30))
     later = UpdateBooking(start_time=at(5, 9, month=5), end_time=at(4, 9, month=6))
     with recording(app) as rec, nothing_written(app), pytest.raises(ValidationFailed) as refused:
-        app.bookings.update(ana.id, booking.id, later)
+        app.bookings.update(actor_of(ana), booking.id, later)
     assert "TransactWriteItems" not in rec.calls
     assert "moving a stay of 30 nights" in refused.value.detail
     assert "touches 124 records" in refused.value.detail and "cancel and book again" in refused.value.detail
     assert [e.code for e in refused.value.errors] == ["too_large_to_move"]
-    shifted = app.bookings.update(ana.id, booking.id, UpdateBooking(start_time=at(6, 9), end_time=at(5, 9, month=4)))
+    shifted = app.bookings.update(
+        actor_of(ana), booking.id, UpdateBooking(start_time=at(6, 9), end_time=at(5, 9, month=4))
+    )
     assert shifted.start_time == at(6, 9)  # overlapping dates touch far fewer items
 
 
 def test_setting_capacity_echoes_it_with_a_consistent_read(app: Dogcare) -> None:
     with recording(app) as rec:
-        echoed = app.bookings.set_capacity("parking", 7)
+        echoed = app.staff.set_capacity(STAFF, "parking", 7)
     assert echoed["parking"] == 7
     queries = [c for c in rec.calls if c == "Query"]
     assert len(queries) == 1
     assert rec.requests[-1]["ConsistentRead"] is True  # the base table, read after the write
     assert "IndexName" not in rec.requests[-1]
     with recording(app) as rec:
-        app.bookings.capacity()
+        app.staff.capacity(STAFF)
     assert rec.requests[-1].get("ConsistentRead") is not True  # a plain read stays cheap
 
 
@@ -521,18 +528,18 @@ def test_a_keyed_create_whose_first_attempt_was_stored_returns_that_booking(app:
     ana = register(app)
     rex = add_dog(app, ana)
     command = NewBooking(dog_id=rex.id, service_type="daycare", start_time=at(5, 9), end_time=at(5, 17))
-    first = app.bookings.create(ana.id, command, request_key="retry-key-0001")
+    first = app.bookings.create(actor_of(ana), command, request_key="retry-key-0001")
     with nothing_written(app):
-        again = app.bookings.create(ana.id, command, request_key="retry-key-0001")
+        again = app.bookings.create(actor_of(ana), command, request_key="retry-key-0001")
     assert again == first
     assert app.booking_repository.capacity_used("daycare", date(2030, 3, 5)) == 1
     assert app.booking_repository.pending_count(ana.id) == 1
     # The same key for another stay is the client's mistake, not a second booking.
     other = NewBooking(dog_id=rex.id, service_type="daycare", start_time=at(6, 9), end_time=at(6, 17))
     with nothing_written(app), pytest.raises(ValidationFailed):
-        app.bookings.create(ana.id, other, request_key="retry-key-0001")
+        app.bookings.create(actor_of(ana), other, request_key="retry-key-0001")
     # Another owner's key never names this owner's booking.
     bo = register(app, "sub-b")
     kiwi = add_dog(app, bo, "Kiwi")
     theirs = NewBooking(dog_id=kiwi.id, service_type="daycare", start_time=at(5, 9), end_time=at(5, 17))
-    assert app.bookings.create(bo.id, theirs, request_key="retry-key-0001").id != first.id
+    assert app.bookings.create(actor_of(bo), theirs, request_key="retry-key-0001").id != first.id

@@ -14,15 +14,20 @@ from typing import Any
 
 import pytest
 
-from dogcare.commands import AddressInput, NewDog, RegisterOwner, UpdateBooking, UpdateDog, UpdateOwner
+from dogcare.commands import AddressInput, NewDog, UpdateBooking, UpdateDog, UpdateOwner
 from dogcare.commands import VaccinationInput as Vacc
+from dogcare.domain.actor import Actor
+from dogcare.domain.lifecycle import occupied
 from dogcare.domain.model import Booking, Payment
 from dogcare.facade import Dogcare
 from dogcare.storage.patterns_doc import ITEM_BYTES, WRITES_BY_NAME, item_size
 from dogcare.storage.transactions import Tx
+from dogcare.testing.factories import actor_of, register_owner
 from tests.conftest import Clock
 
 from .conftest import add_dog, at, book, recording, register, snapshot
+
+STAFF = Actor.staff("staff-1")
 
 DAY = {"roster day": 1, "capacity day": 1}
 BOARD3 = {"roster day": 4, "capacity day": 3}
@@ -46,19 +51,23 @@ def declared(name: str, units: Mapping[str, int] | None = None, optional: bool =
 
 
 def confirm(app: Dogcare, booking: Booking) -> Booking:
-    return app.booking_repository.transition(booking, "confirmed", app.bookings.occupied(booking), app.clock())
+    return app.booking_repository.transition(booking, "confirmed", occupied(booking), app.clock())
 
 
 def test_owner_and_dog_writes(app: Dogcare) -> None:
     assert one_transaction(app, register, app, "sub-a")[0] == declared("register_owner")
     update = app.owners.update_profile
-    assert one_transaction(app, update, "sub-a", UpdateOwner(name="B"))[0] == declared("update_owner", optional=False)
-    assert one_transaction(app, update, "sub-a", UpdateOwner(), None, "n@example.com")[0] == declared("update_owner")
-    owner = app.owners.profile("sub-a")
+    assert one_transaction(app, update, Actor("sub-a"), UpdateOwner(name="B"))[0] == declared(
+        "update_owner", optional=False
+    )
+    assert one_transaction(app, update, Actor("sub-a"), UpdateOwner(), None, "n@example.com")[0] == declared(
+        "update_owner"
+    )
+    owner = app.owners.profile(Actor("sub-a"))
     actions, dog = one_transaction(app, add_dog, app, owner)
     assert actions == declared("add_dog")
-    assert one_transaction(app, app.dogs.update, owner.id, dog.id, UpdateDog(age=3))[0] == declared("update_dog")
-    assert one_transaction(app, app.dogs.delete, owner.id, dog.id)[0] == declared("delete_dog")
+    assert one_transaction(app, app.dogs.update, actor_of(owner), dog.id, UpdateDog(age=3))[0] == declared("update_dog")
+    assert one_transaction(app, app.dogs.delete, actor_of(owner), dog.id)[0] == declared("delete_dog")
 
 
 @pytest.mark.parametrize(("service", "nights", "units"), [("daycare", 0, DAY), ("boarding", 3, BOARD3)])
@@ -70,14 +79,16 @@ def test_booking_lifecycle_writes(app: Dogcare, service: str, nights: int, units
     actions, booking = one_transaction(app, book, app, owner, dog, service, start, end)
     assert actions == declared("create_booking", units)
     assert one_transaction(app, confirm, app, booking)[0] == declared("confirm_booking", units)
-    assert one_transaction(app, app.bookings.check_in, booking.id)[0] == declared("check_in", units)
-    assert one_transaction(app, app.bookings.check_out, booking.id)[0] == declared("check_out", units)
+    assert one_transaction(app, app.staff.check_in, STAFF, booking.id)[0] == declared("check_in", units)
+    assert one_transaction(app, app.staff.check_out, STAFF, booking.id)[0] == declared("check_out", units)
 
     later = timedelta(days=40)
     pending = book(app, owner, dog, service, start + later, end + later)
-    assert one_transaction(app, app.bookings.cancel, owner.id, pending.id)[0] == declared("cancel_booking", units)
+    assert one_transaction(app, app.bookings.cancel, actor_of(owner), pending.id)[0] == declared(
+        "cancel_booking", units
+    )
     confirmed = confirm(app, book(app, owner, dog, service, start + 2 * later, end + 2 * later))
-    assert one_transaction(app, app.bookings.cancel, owner.id, confirmed.id)[0] == declared(
+    assert one_transaction(app, app.bookings.cancel, actor_of(owner), confirmed.id)[0] == declared(
         "cancel_booking", units, optional=False
     )
 
@@ -89,7 +100,9 @@ def test_the_longest_stay(app: Dogcare) -> None:
     actions, booking = one_transaction(app, book, app, owner, dog, "boarding", start, start + timedelta(days=30))
     assert actions == declared("create_booking", BOARD30)
     assert sum(actions.values()) == 64
-    assert one_transaction(app, app.bookings.cancel, owner.id, booking.id)[0] == declared("cancel_booking", BOARD30)
+    assert one_transaction(app, app.bookings.cancel, actor_of(owner), booking.id)[0] == declared(
+        "cancel_booking", BOARD30
+    )
 
 
 def test_reschedule_and_instruction_writes(app: Dogcare) -> None:
@@ -101,7 +114,7 @@ def test_reschedule_and_instruction_writes(app: Dogcare) -> None:
 
     def move(booking: Booking, start: datetime, end: datetime) -> Counter[str]:
         command = UpdateBooking(start_time=start, end_time=end)
-        return one_transaction(app, app.bookings.update, owner.id, booking.id, command)[0]
+        return one_transaction(app, app.bookings.update, actor_of(owner), booking.id, command)[0]
 
     expected = declared("reschedule_booking", cases["daycare moved within its day"])
     assert move(daycare, at(5, 13), at(5, 15)) == expected
@@ -110,7 +123,9 @@ def test_reschedule_and_instruction_writes(app: Dogcare) -> None:
     expected = declared("reschedule_booking", cases["3-night boarding one day later"])
     assert move(boarding, at(11, 9), at(14, 9)) == expected
     edit = UpdateBooking(special_instructions="x")
-    assert one_transaction(app, app.bookings.update, owner.id, daycare.id, edit)[0] == declared("update_instructions")
+    assert one_transaction(app, app.bookings.update, actor_of(owner), daycare.id, edit)[0] == declared(
+        "update_instructions"
+    )
 
 
 def test_payment_writes(app: Dogcare, clock: Clock) -> None:
@@ -143,17 +158,16 @@ def test_payment_writes(app: Dogcare, clock: Clock) -> None:
 
 
 def test_documented_item_sizes_cover_realistic_items(app: Dogcare, clock: Clock) -> None:
-    owner = app.owners.register(
+    owner = register_owner(
+        app,
         "auth0|5f7c1a2b3c4d5e6f7a8b9c0d",
-        RegisterOwner(
-            name="Ana María García-López",
-            phone="+1 (555) 010-0000",
-            address=AddressInput(street="1234 North Elm Street, Apt 56", city="Springfield", state="IL", zip="62701"),
-        ),
-        "ana.maria.garcia.lopez@example.com",
+        name="Ana María García-López",
+        phone="+1 (555) 010-0000",
+        address=AddressInput(street="1234 North Elm Street, Apt 56", city="Springfield", state="IL", zip="62701"),
+        email="ana.maria.garcia.lopez@example.com",
     )
     dog = app.dogs.add(
-        owner.id,
+        actor_of(owner),
         NewDog(
             name="Rex",
             breed="Nova Scotia Duck Tolling Retriever",
@@ -174,7 +188,7 @@ def test_documented_item_sizes_cover_realistic_items(app: Dogcare, clock: Clock)
             at(d, 17),
             special_instructions="Half a cup of kibble at noon.",
         )
-    app.bookings.set_capacity("daycare", 25)
+    app.staff.set_capacity(STAFF, "daycare", 25)
     booking = book(
         app,
         owner,

@@ -16,6 +16,7 @@ from dogcare.facade import Dogcare
 from dogcare.maintenance.migrate import MIGRATIONS, Checkpoint, MigrationStep, Progress, Upgrade, migrate
 from dogcare.storage import keys
 from dogcare.storage.entities import BOOKING_SCHEMA_VERSION
+from dogcare.testing.factories import actor_of
 
 from .conftest import add_dog, at, book, operator_tools, put_raw, raw_item, register, snapshot
 
@@ -48,7 +49,7 @@ def made(app: Dogcare) -> list[Booking]:
     day = book(app, ana, rex, "daycare", at(5, 9), at(5, 17))
     stay = book(app, ana, kiwi, "boarding", at(6, 9), at(9, 11))
     gone = book(app, ana, rex, "parking", at(7, 9), at(7, 11))
-    app.bookings.cancel(ana.id, gone.id)
+    app.bookings.cancel(actor_of(ana), gone.id)
     return [day, stay, app.booking_repository.get(gone.id)]
 
 
@@ -57,14 +58,14 @@ def test_old_items_are_migrated_to_what_the_booking_would_have_recorded(app: Dog
     legacy = app.booking_repository.get(made[0].id)
     assert legacy.plan is None  # an old item still reads
     with pytest.raises(StorageUnavailable, match="dogcare migrate"):
-        app.bookings.cancel(legacy.owner_id, legacy.id)  # never recomputed under today's settings
+        app.bookings.cancel(actor_of(legacy.owner_id), legacy.id)  # never recomputed under today's settings
 
     result = run(app)
     assert (result.scanned, result.migrated, result.already, result.refused) == (3, 3, 0, [])
     for b in made:
         assert booking_item(app, b) == originals[b.id]  # the same item, attribute for attribute
         assert int(booking_item(app, b)["schema_version"]["N"]) == BOOKING_SCHEMA_VERSION
-    app.bookings.cancel(legacy.owner_id, legacy.id)
+    app.bookings.cancel(actor_of(legacy.owner_id), legacy.id)
     assert app.booking_repository.capacity_used("daycare", at(5, 9).date()) == 0
 
 
@@ -171,7 +172,7 @@ def test_steps_are_a_registry(app: Dogcare, made: list[Booking]) -> None:
     with pytest.raises(ValueError, match="checkpoint"):
         run(app, resume="not-a-checkpoint")
     assert Checkpoint.decode(Checkpoint("booking-plan", {"pk": {"S": "x"}}).encode()).key == {"pk": {"S": "x"}}
-    assert app.bookings.update(made[0].owner_id, made[0].id, UpdateBooking(special_instructions="ok"))
+    assert app.bookings.update(actor_of(made[0].owner_id), made[0].id, UpdateBooking(special_instructions="ok"))
 
 
 def test_a_full_run_also_moves_keys_changed_since_the_item_was_written(app: Dogcare) -> None:

@@ -15,14 +15,18 @@ from pathlib import Path
 import pytest
 from moto.server import ThreadedMotoServer
 
+from dogcare.domain.actor import Actor
 from dogcare.errors import CapacityFull, DuplicateEmail, OverlappingBooking
 from dogcare.facade import Dogcare
 from dogcare.storage import keys
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables, delete_tables
+from dogcare.testing.factories import actor_of
 from tests.conftest import Clock, make_settings
 
 from .conftest import add_dog, at, book, keys_with_prefix, nothing_written, recording, register
+
+STAFF = Actor.staff("staff-1")
 
 pytestmark = pytest.mark.server
 
@@ -61,7 +65,7 @@ def test_register_add_dog_book_overlap_capacity_cancel(server_app: Dogcare) -> N
     bob = register(app, "sub-b", "bob@example.com")
     rex, max_, fido = add_dog(app, ana), add_dog(app, ana, name="Max"), add_dog(app, bob, name="Fido")
 
-    app.bookings.set_capacity("daycare", 2)
+    app.staff.set_capacity(STAFF, "daycare", 2)
     with recording(app) as rec:
         first = book(app, ana, rex)
     assert rec.counts == {"BatchGetItem": 1, "TransactWriteItems": 1}
@@ -73,11 +77,11 @@ def test_register_add_dog_book_overlap_capacity_cancel(server_app: Dogcare) -> N
     with nothing_written(app), pytest.raises(CapacityFull):
         book(app, bob, fido)
 
-    app.bookings.cancel(ana.id, first.id)
+    app.bookings.cancel(actor_of(ana), first.id)
     assert keys_with_prefix(app, keys.booking_pk(first.id)) == [(keys.booking_pk(first.id), keys.PROFILE)]
     assert app.booking_repository.capacity_used("daycare", date(2030, 3, 5)) == 1
     book(app, bob, fido)  # the released place
-    roster = app.bookings.roster(date(2030, 3, 5), "daycare", 10, None).items
+    roster = app.staff.roster(STAFF, date(2030, 3, 5), "daycare", 10, None).items
     assert sorted(r.dog_name for r in roster) == ["Fido", "Max"]
 
 
@@ -91,6 +95,6 @@ def test_boarding_stay_over_http(server_app: Dogcare) -> None:
         1,
         0,
     ]
-    assert len(app.bookings.roster(date(2030, 3, 9), None, 10, None).items) == 1
-    app.bookings.cancel(ana.id, stay.id)
+    assert len(app.staff.roster(STAFF, date(2030, 3, 9), None, 10, None).items) == 1
+    app.bookings.cancel(actor_of(ana), stay.id)
     assert app.dog_repository.schedule(dog.id).intervals == {}

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from dogcare.commands import RegisterOwner, UpdateOwner
+from dogcare.domain.actor import Actor
 from dogcare.domain.ids import normalise_email, owner_id_for
 from dogcare.domain.skeleton import email_key
 from dogcare.errors import (
@@ -20,13 +21,16 @@ from dogcare.errors import (
 from dogcare.facade import Dogcare
 from dogcare.repositories.owners import migrate_email_guards
 from dogcare.storage import keys
+from dogcare.testing.factories import actor_of
 from tests.conftest import Clock
 
 from .conftest import items_by_key, nothing_written, register
 
+STAFF = Actor.staff("staff-1")
+
 
 def test_register_writes_profile_directory_entry_and_email_guard(app: Dogcare) -> None:
-    owner = app.owners.register("sub-a", RegisterOwner(name="Ana"), "  Ana@Example.COM ")
+    owner = app.owners.register(Actor("sub-a"), RegisterOwner(name="Ana"), "  Ana@Example.COM ")
     assert owner.id == owner_id_for("sub-a")
     assert owner.email == "Ana@Example.COM"  # as the identity provider gave it, trimmed
     assert owner.version == 1
@@ -38,15 +42,15 @@ def test_register_writes_profile_directory_entry_and_email_guard(app: Dogcare) -
     guard = items[(keys.email_pk(email_key("ana@example.com")), keys.EMAIL_SK)]
     assert guard["owner_id"]["S"] == owner.id
     assert len(items) == 2
-    assert app.owners.profile("sub-a") == owner
+    assert app.owners.profile(Actor("sub-a")) == owner
 
 
 def test_duplicate_email_writes_nothing(app: Dogcare) -> None:
     register(app, "sub-a", "ana@example.com")
     with nothing_written(app), pytest.raises(DuplicateEmail):
-        app.owners.register("sub-b", RegisterOwner(name="Bob"), "ANA@example.com")
+        app.owners.register(Actor("sub-b"), RegisterOwner(name="Bob"), "ANA@example.com")
     with pytest.raises(NotFound):
-        app.owners.profile("sub-b")
+        app.owners.profile(Actor("sub-b"))
 
 
 @pytest.mark.parametrize(
@@ -62,13 +66,13 @@ def test_duplicate_email_writes_nothing(app: Dogcare) -> None:
 def test_a_look_alike_address_collides_with_the_original(app: Dogcare, look_alike: str) -> None:
     register(app, "sub-a", "emma@example.com")
     with nothing_written(app), pytest.raises(DuplicateEmail):
-        app.owners.register("sub-b", RegisterOwner(name="Bob"), look_alike)
+        app.owners.register(Actor("sub-b"), RegisterOwner(name="Bob"), look_alike)
 
 
 def test_different_addresses_do_not_collide(app: Dogcare) -> None:
     register(app, "sub-a", "emma@example.com")
     for n, other in enumerate(["emma@example.org", "emma1@example.com", "gemma@example.com"]):
-        app.owners.register(f"sub-{n}", RegisterOwner(name="Other"), other)
+        app.owners.register(Actor(f"sub-{n}"), RegisterOwner(name="Other"), other)
 
 
 def test_registering_twice_is_already_registered(app: Dogcare) -> None:
@@ -81,19 +85,19 @@ def test_registering_twice_is_already_registered(app: Dogcare) -> None:
 
 def test_profile_of_unknown_subject_is_not_found(app: Dogcare) -> None:
     with pytest.raises(NotFound, match="register first"):
-        app.owners.profile("nobody")
+        app.owners.profile(Actor("nobody"))
 
 
 def test_update_profile_fields_and_version(app: Dogcare) -> None:
     register(app, "sub-a")
-    updated = app.owners.update_profile("sub-a", UpdateOwner(name="Ana Maria", phone="+1 555 0100"), 1)
+    updated = app.owners.update_profile(Actor("sub-a"), UpdateOwner(name="Ana Maria", phone="+1 555 0100"), 1)
     assert (updated.name, updated.phone, updated.version) == ("Ana Maria", "+1 555 0100", 2)
-    assert app.owners.profile("sub-a") == updated
+    assert app.owners.profile(Actor("sub-a")) == updated
 
 
 def test_email_change_moves_the_guard_atomically(app: Dogcare, clock: Clock) -> None:
     register(app, "sub-a", "old@example.com")
-    updated = app.owners.update_profile("sub-a", UpdateOwner(), email="new@example.com")
+    updated = app.owners.update_profile(Actor("sub-a"), UpdateOwner(), email="new@example.com")
     assert updated.email == "new@example.com"
     items = items_by_key(app)
     assert (keys.email_pk(email_key("old@example.com")), keys.EMAIL_SK) not in items
@@ -109,13 +113,13 @@ def test_email_change_to_a_taken_address_writes_nothing(app: Dogcare) -> None:
     register(app, "sub-a", "ana@example.com")
     register(app, "sub-b", "bob@example.com")
     with nothing_written(app), pytest.raises(DuplicateEmail):
-        app.owners.update_profile("sub-a", UpdateOwner(name="Ana B"), email="b\u043eb@example.com")
-    assert app.owners.profile("sub-a").email == "ana@example.com"
+        app.owners.update_profile(Actor("sub-a"), UpdateOwner(name="Ana B"), email="b\u043eb@example.com")
+    assert app.owners.profile(Actor("sub-a")).email == "ana@example.com"
 
 
 def test_same_email_again_keeps_the_guard(app: Dogcare) -> None:
     register(app, "sub-a", "ana@example.com")
-    updated = app.owners.update_profile("sub-a", UpdateOwner(name="Ana 2"), email="ANA@example.com")
+    updated = app.owners.update_profile(Actor("sub-a"), UpdateOwner(name="Ana 2"), email="ANA@example.com")
     assert updated.email == "ANA@example.com"
     guards = [k for k in items_by_key(app) if k[0].startswith("EMAIL#")]
     assert guards == [(keys.email_pk(email_key("ana@example.com")), keys.EMAIL_SK)]
@@ -124,23 +128,23 @@ def test_same_email_again_keeps_the_guard(app: Dogcare) -> None:
 def test_wrong_expected_version_writes_nothing(app: Dogcare) -> None:
     register(app, "sub-a")
     with nothing_written(app), pytest.raises(VersionMismatch):
-        app.owners.update_profile("sub-a", UpdateOwner(name="X"), expected_version=2, email="x@example.com")
+        app.owners.update_profile(Actor("sub-a"), UpdateOwner(name="X"), expected_version=2, email="x@example.com")
 
 
 def test_stale_write_is_a_version_mismatch_and_writes_nothing(app: Dogcare) -> None:
     owner = register(app, "sub-a", "ana@example.com")
-    app.owners.update_profile("sub-a", UpdateOwner(name="First"))
+    app.owners.update_profile(Actor("sub-a"), UpdateOwner(name="First"))
     repo = app.owner_repository
     with nothing_written(app), pytest.raises(VersionMismatch):
         repo.update(owner, replace(owner, name="Stale"))  # `owner` is still at version 1
     with nothing_written(app), pytest.raises(VersionMismatch):
         repo.update(owner, replace(owner, email="stale@example.com"))
-    assert app.owners.profile("sub-a").name == "First"
+    assert app.owners.profile(Actor("sub-a")).name == "First"
 
 
 def test_updating_an_unregistered_owner_is_not_found(app: Dogcare) -> None:
     with nothing_written(app), pytest.raises(NotFound):
-        app.owners.update_profile("nobody", UpdateOwner(name="X"))
+        app.owners.update_profile(Actor("nobody"), UpdateOwner(name="X"))
 
 
 def test_directory_lists_owners_oldest_first_with_cursors(app: Dogcare, clock: Clock) -> None:
@@ -148,22 +152,22 @@ def test_directory_lists_owners_oldest_first_with_cursors(app: Dogcare, clock: C
     for i in range(5):
         made.append(register(app, f"sub-{i}"))
         clock.advance(minutes=1)
-    page = app.owners.list_owners(limit=2, cursor=None)
+    page = app.staff.owners_page(STAFF, limit=2, cursor=None)
     seen = list(page.items)
     while page.next_cursor:
-        page = app.owners.list_owners(limit=2, cursor=page.next_cursor)
+        page = app.staff.owners_page(STAFF, limit=2, cursor=page.next_cursor)
         seen.extend(page.items)
     assert [o.id for o in seen] == [o.id for o in made]
-    first = app.owners.list_owners(limit=2, cursor=None)
+    first = app.staff.owners_page(STAFF, limit=2, cursor=None)
     assert first.next_cursor is not None
     with pytest.raises(InvalidCursor):
-        app.dogs.list(made[0].id, limit=2, cursor=first.next_cursor)
+        app.dogs.list(actor_of(made[0].id), limit=2, cursor=first.next_cursor)
 
 
 def test_an_address_the_provider_gave_that_we_cannot_store_is_a_422(app: Dogcare) -> None:
     for bad in ["ana\u200b@example.com", "not-an-email", "a" * 250 + "@example.com"]:
         with nothing_written(app), pytest.raises(ValidationFailed) as error:
-            app.owners.register("sub-a", RegisterOwner(name="Ana"), bad)
+            app.owners.register(Actor("sub-a"), RegisterOwner(name="Ana"), bad)
         assert error.value.errors[0].field == "header.X-Id-Token"
 
 
@@ -194,7 +198,7 @@ def test_migrate_email_guards_moves_legacy_guards_and_is_idempotent(app: Dogcare
         again = migrate_email_guards(app)
     assert (again.moved, again.current, again.conflicts) == (0, 2, [])
     with nothing_written(app), pytest.raises(DuplicateEmail):
-        app.owners.register("sub-c", RegisterOwner(name="Fake"), "\u0435mma@example.com")
+        app.owners.register(Actor("sub-c"), RegisterOwner(name="Fake"), "\u0435mma@example.com")
 
 
 def test_migrate_email_guards_reports_existing_look_alikes_and_keeps_their_guards(app: Dogcare) -> None:
@@ -214,6 +218,6 @@ def test_migrate_email_guards_reports_existing_look_alikes_and_keeps_their_guard
 def test_an_email_change_before_the_migration_succeeds(app: Dogcare) -> None:
     emma = register(app, "sub-a", "emma@example.com")
     _to_legacy_guard(app, emma.id, emma.email)
-    updated = app.owners.update_profile("sub-a", UpdateOwner(), email="emma.b@example.com")
+    updated = app.owners.update_profile(Actor("sub-a"), UpdateOwner(), email="emma.b@example.com")
     assert updated.email == "emma.b@example.com"
     assert _guards(app)[keys.email_pk(email_key("emma.b@example.com"))] == emma.id

@@ -8,11 +8,11 @@ import pytest
 
 from dogcare.commands import UpdateBooking
 from dogcare.domain.model import Booking, Payment
-from dogcare.errors import VersionMismatch
+from dogcare.errors import AlreadyLinked, EventAlreadyProcessed, VersionMismatch
 from dogcare.facade import Dogcare
-from dogcare.repositories.payments import AlreadyLinked, EventAlreadyProcessed
 from dogcare.storage import keys
 from dogcare.storage.transactions import Tx
+from dogcare.testing.factories import actor_of
 from tests.conftest import Clock
 
 from .conftest import add_dog, book, items_by_key, nothing_written, register
@@ -41,14 +41,14 @@ def booking(app: Dogcare) -> Booking:
 
 
 def test_reserve_links_the_booking_and_bumps_its_version(app: Dogcare, booking: Booking, clock: Clock) -> None:
-    v2 = app.bookings.update(booking.owner_id, booking.id, UpdateBooking(special_instructions="v2"))
+    v2 = app.bookings.update(actor_of(booking.owner_id), booking.id, UpdateBooking(special_instructions="v2"))
     payment = app.payment_repository.reserve(new_payment(booking, clock), v2)
     assert payment.version == 1
-    stored = app.bookings.get(booking.owner_id, booking.id)
+    stored = app.bookings.get(actor_of(booking.owner_id), booking.id)
     assert stored.payment_id == payment.id
     assert stored.version == 3  # the link is a change of the booking: never a version rollback
     with nothing_written(app), pytest.raises(VersionMismatch):
-        app.bookings.update(booking.owner_id, booking.id, UpdateBooking(special_instructions="stale"), 2)
+        app.bookings.update(actor_of(booking.owner_id), booking.id, UpdateBooking(special_instructions="stale"), 2)
     item = items_by_key(app)[(keys.payment_pk(payment.id), keys.PROFILE)]
     assert (item["gsi1pk"]["S"], item["gsi1sk"]["S"]) == (
         keys.owner_pk(booking.owner_id),

@@ -10,15 +10,20 @@ from typing import Any
 import pytest
 
 from dogcare.commands import UpdateBooking
+from dogcare.domain.actor import Actor
+from dogcare.domain.lifecycle import occupied
 from dogcare.domain.model import Booking, Owner
 from dogcare.domain.skeleton import email_key
 from dogcare.facade import Dogcare
 from dogcare.maintenance.migrate import migrate
 from dogcare.maintenance.reconcile import Drift, Report, check, reconcile, repair
 from dogcare.storage import keys
+from dogcare.testing.factories import actor_of
 from tests.conftest import Clock
 
 from .conftest import add_dog, at, book, delete_raw, operator_tools, put_raw, raw_item, register
+
+STAFF = Actor.staff("staff-1")
 
 BOOKINGS = "bookings"
 
@@ -37,7 +42,7 @@ def by_kind(report: Report) -> dict[str, list[Drift]]:
 
 def confirm(app: Dogcare, booking: Booking) -> Booking:
     current = app.booking_repository.get(booking.id)
-    return app.booking_repository.transition(current, "confirmed", app.bookings.occupied(current), app.clock())
+    return app.booking_repository.transition(current, "confirmed", occupied(current), app.clock())
 
 
 @pytest.fixture
@@ -48,16 +53,16 @@ def world(app: Dogcare, clock: Clock) -> dict[str, Any]:
     pending = book(app, ana, rex, "daycare", at(5, 9), at(5, 17))
     stay = book(app, ana, kiwi, "boarding", at(6, 9), at(9, 11))
     moved = book(app, ben, otto, "daycare", at(6, 9), at(6, 12))
-    moved = app.bookings.update(ben.id, moved.id, UpdateBooking(start_time=at(7, 9), end_time=at(7, 12)))
+    moved = app.bookings.update(actor_of(ben), moved.id, UpdateBooking(start_time=at(7, 9), end_time=at(7, 12)))
     gone = book(app, ben, otto, "parking", at(8, 9), at(8, 11))
-    app.bookings.cancel(ben.id, gone.id)
+    app.bookings.cancel(actor_of(ben), gone.id)
     done = book(app, ana, rex, "daycare", at(4, 9), at(4, 12))
     confirm(app, done)
     confirm(app, stay)
     clock.advance(hours=2)  # 10:00 on the 4th: Rex is in daycare
-    app.bookings.check_in(done.id)
+    app.staff.check_in(STAFF, done.id)
     clock.advance(hours=3)
-    app.bookings.check_out(done.id)
+    app.staff.check_out(STAFF, done.id)
     return {"ana": ana, "ben": ben, "pending": pending, "stay": stay, "moved": moved, "gone": gone, "done": done}
 
 
@@ -131,7 +136,7 @@ def test_every_kind_of_drift_is_found_and_fixed(app: Dogcare, world: dict[str, A
         migrate(app)
     assert run(app).drift == []
     # The repaired guards and counters work: the next booking and cancel go through.
-    app.bookings.cancel(ana.id, pending.id)
+    app.bookings.cancel(actor_of(ana), pending.id)
     assert app.booking_repository.capacity_used("daycare", date(2030, 3, 5)) == 0
     assert run(app).drift == []
 
@@ -149,7 +154,7 @@ def test_a_change_between_check_and_repair_is_not_overwritten(app: Dogcare, worl
     put_raw(app, BOOKINGS, {**counter, "used": {"N": "4"}})
     otto = register(app, "sub-c")
     book(app, otto, add_dog(app, otto, "Milo"), "daycare", at(5, 9), at(5, 12))
-    app.bookings.update(world["ana"].id, world["pending"].id, UpdateBooking(special_instructions="walk"))
+    app.bookings.update(actor_of(world["ana"].id), world["pending"].id, UpdateBooking(special_instructions="walk"))
     put_raw(app, "dogs", {**rex, "intervals": {"M": {}}, "rev": {"N": str(int(rex["rev"]["N"]) + 5)}})
     with operator_tools(app):
         fixed, skipped = repair(app, report.drift)

@@ -14,10 +14,13 @@ from typing import Any
 import pytest
 
 from dogcare.commands import NewPayment, UpdateBooking
+from dogcare.domain.actor import PAYMENT_PROVIDER, Actor
+from dogcare.domain.lifecycle import occupied
 from dogcare.domain.model import Booking, Dog, Owner
 from dogcare.facade import Dogcare
 from dogcare.storage import keys
 from dogcare.storage.entities import BOOKING_SCHEMA_VERSION
+from dogcare.testing.factories import actor_of
 from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from tests.conftest import Clock
 
@@ -26,6 +29,8 @@ from .conftest import add_dog, at, book, items_by_key, keys_with_prefix, registe
 # 15:00-18:00 UTC on the 5th is 00:00-03:00 on the 6th in Tokyo: a zone change moves the day.
 TOKYO = "Asia/Tokyo"
 FIFTH, SIXTH, SEVENTH = date(2030, 3, 5), date(2030, 3, 6), date(2030, 3, 7)
+
+STAFF = Actor.staff("staff-1")
 
 
 def counter(app: Dogcare, day: date, service: str = "daycare") -> int:
@@ -82,9 +87,9 @@ def test_a_booking_records_its_plan_and_zone(app: Dogcare, late: Booking) -> Non
     assert item["zone"]["S"] == "UTC"
     schedule = items_by_key(app)[(keys.dog_pk(late.dog_id), keys.SCHEDULE_SK)]
     assert schedule["intervals"]["M"][late.id]["S"] == item["schedule_interval"]["S"]
-    stored = app.bookings.get(late.owner_id, late.id)
+    stored = app.bookings.get(actor_of(late.owner_id), late.id)
     assert stored.plan == late.plan
-    assert app.bookings.occupied(stored).capacity_days == (FIFTH,)
+    assert occupied(stored).capacity_days == (FIFTH,)
 
 
 def test_cancel_after_a_zone_change_releases_the_days_the_booking_took(
@@ -93,7 +98,7 @@ def test_cancel_after_a_zone_change_releases_the_days_the_booking_took(
     assert (counter(app, FIFTH), counter(app, SIXTH)) == (1, 1)
     tokyo = in_zone(app, TOKYO)
     assert tokyo.bookings._plan("daycare", late.start_time, late.end_time).capacity_days == (SIXTH,)
-    tokyo.bookings.cancel(late.owner_id, late.id)
+    tokyo.bookings.cancel(actor_of(late.owner_id), late.id)
     assert counter(app, FIFTH) == 0  # the cancelled booking's day is free again
     assert counter(app, SIXTH) == 1  # Ben's day is untouched: it cannot be overbooked
     assert roster_days(app, late) == {}
@@ -107,7 +112,9 @@ def test_reschedule_after_a_zone_change_moves_exactly_what_was_recorded(
 ) -> None:
     tokyo = in_zone(app, TOKYO)
     # 01:00-03:00 UTC on the 7th is 10:00-12:00 in Tokyo: within the new zone's opening hours.
-    moved = tokyo.bookings.update(late.owner_id, late.id, UpdateBooking(start_time=at(7, 1), end_time=at(7, 3)))
+    moved = tokyo.bookings.update(
+        actor_of(late.owner_id), late.id, UpdateBooking(start_time=at(7, 1), end_time=at(7, 3))
+    )
     assert (counter(app, FIFTH), counter(app, SIXTH), counter(app, SEVENTH)) == (0, 1, 1)
     assert roster_days(app, late) == {"2030-03-07": "pending"}
     assert moved.plan is not None and moved.plan.timezone == TOKYO  # the new times, under the new zone
@@ -115,12 +122,12 @@ def test_reschedule_after_a_zone_change_moves_exactly_what_was_recorded(
     assert (item["zone"]["S"], [v["S"] for v in item["capacity_days"]["L"]]) == (TOKYO, ["2030-03-07"])
     assert app.dog_repository.schedule(late.dog_id).intervals[late.id] == (at(7, 1), at(7, 3))
     # Back in UTC, cancelling the moved booking releases the 7th (recorded under Tokyo).
-    app.bookings.cancel(late.owner_id, late.id)
+    app.bookings.cancel(actor_of(late.owner_id), late.id)
     assert (counter(app, FIFTH), counter(app, SIXTH), counter(app, SEVENTH)) == (0, 1, 0)
 
 
 def _pay(app: Dogcare, gw: InMemoryPaymentGateway, booking: Booking) -> Any:
-    payment = app.payments.create(booking.owner_id, NewPayment(booking_id=booking.id))
+    payment = app.payments.create(actor_of(booking.owner_id), NewPayment(booking_id=booking.id))
     gw.succeed(str(payment.provider_reference))
     return payment
 
@@ -132,7 +139,7 @@ def test_a_paid_booking_confirms_after_a_zone_change(
     _pay(utc, gw, late)
     tokyo = in_zone(app, TOKYO, gw)
     body, signature = gw.signed_event(gw.events_of("payment_intent.succeeded")[-1])
-    tokyo.payments.handle_webhook(body, signature)
+    tokyo.payments.handle_webhook(PAYMENT_PROVIDER, body, signature)
     confirmed = app.booking_repository.get(late.id)
     assert confirmed.status == "confirmed"
     assert roster_days(app, late) == {"2030-03-05": "confirmed"}
@@ -141,9 +148,9 @@ def test_a_paid_booking_confirms_after_a_zone_change(
     assert app.booking_repository.pending_count(late.owner_id) == 0
 
     # Staff check the dog in and out under the new zone: the recorded day's roster item follows.
-    tokyo.bookings.check_in(late.id)
+    tokyo.staff.check_in(STAFF, late.id)
     assert roster_days(app, late) == {"2030-03-05": "checked_in"}
-    tokyo.bookings.check_out(late.id)
+    tokyo.staff.check_out(STAFF, late.id)
     assert roster_days(app, late) == {"2030-03-05": "completed"}
     assert (counter(app, FIFTH), counter(app, SIXTH)) == (1, 1)  # a completed stay used its place
     assert late.id not in app.dog_repository.schedule(late.dog_id).intervals
@@ -157,6 +164,6 @@ def test_a_boarding_stay_keeps_its_nights_across_a_zone_change(app: Dogcare, clo
     stay = book(app, ana, rex, "boarding", at(5, 16), at(8, 16))
     nights = [date(2030, 3, d) for d in (5, 6, 7)]
     assert [counter(app, d, "boarding") for d in (*nights, date(2030, 3, 8))] == [1, 1, 1, 0]
-    in_zone(app, TOKYO).bookings.cancel(ana.id, stay.id)
+    in_zone(app, TOKYO).bookings.cancel(actor_of(ana), stay.id)
     assert [counter(app, d, "boarding") for d in (*nights, date(2030, 3, 8))] == [0, 0, 0, 0]
     assert roster_days(app, stay) == {}

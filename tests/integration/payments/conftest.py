@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from dogcare.domain.actor import PAYMENT_PROVIDER
 from dogcare.errors import DogcareError, InvalidWebhook, PaymentProviderUnavailable
 from dogcare.facade import Dogcare
 
@@ -38,7 +39,9 @@ def webhooks() -> Iterator[WebhookReceiver]:
                 event_type = "?"
             try:
                 assert state.app is not None, "the test did not set webhooks.app"
-                outcome = state.app.payments.handle_webhook(body, self.headers.get("Stripe-Signature"))
+                outcome = state.app.payments.handle_webhook(
+                    PAYMENT_PROVIDER, body, self.headers.get("Stripe-Signature")
+                )
                 status = 200
             except InvalidWebhook:
                 status, outcome = 400, "invalid"

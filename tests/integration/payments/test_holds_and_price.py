@@ -15,17 +15,20 @@ from typing import Any
 import pytest
 
 from dogcare.commands import NewPayment
+from dogcare.domain.actor import HOLD_SWEEPER, Actor
 from dogcare.domain.model import Booking, Payment
 from dogcare.facade import Dogcare
 from dogcare.local.fake_stripe import FakeStripe
 from dogcare.payments.secrets import reset_gateway_cache
-from dogcare.services.holds import HoldSweeper
 from dogcare.storage import keys
+from dogcare.testing.factories import actor_of
 from tests.conftest import Clock
 from tests.deploy.conftest import Caller, api_event, body_of, id_token_header, invoke, lambda_env  # noqa: F401 - a fixture
 from tests.deploy.test_observability import json_lines, metrics_on  # noqa: F401 - a fixture
 from tests.integration.payments.conftest import WebhookReceiver
 from tests.unit.payments.support import Customer, book, customer
+
+STAFF = Actor.staff("staff-1")
 
 SECRET_KEY = "sk_test_holds_0123456789abcdef"
 WEBHOOK_SECRET = "whsec_holds_0123456789abcdef"
@@ -52,12 +55,12 @@ def stripe_app(app: Dogcare, fake: FakeStripe, webhooks: WebhookReceiver) -> Ite
 
 
 def pay(app: Dogcare, who: Customer, booking: Booking) -> Payment:
-    return app.payments.create(who.id, NewPayment(booking_id=booking.id))
+    return app.payments.create(actor_of(who), NewPayment(booking_id=booking.id))
 
 
 def expire(app: Dogcare, clock: Clock, booking: Booking) -> None:
     clock.advance(minutes=31)
-    assert HoldSweeper(app).sweep().expired == [booking.id]
+    assert app.holds.sweep(HOLD_SWEEPER).expired == [booking.id]
     assert app.booking_repository.capacity_used("daycare", booking.start_time.date()) == 0
 
 
@@ -74,7 +77,9 @@ def test_money_for_an_expired_hold_with_free_places_confirms_it(
     assert webhooks.outcomes == [("payment_intent.succeeded", 200, "applied")]
     assert app.booking_repository.get(booking.id).status == "confirmed"
     assert app.booking_repository.capacity_used("daycare", booking.start_time.date()) == 1
-    assert [e.booking_id for e in app.bookings.roster(booking.start_time.date(), None, 10, None).items] == [booking.id]
+    assert [e.booking_id for e in app.staff.roster(STAFF, booking.start_time.date(), None, 10, None).items] == [
+        booking.id
+    ]
     assert fake.refunds == {}
 
 
@@ -82,7 +87,7 @@ def test_money_for_an_expired_hold_whose_day_is_full_goes_back(
     stripe_app: Dogcare, fake: FakeStripe, webhooks: WebhookReceiver, clock: Clock
 ) -> None:
     app = stripe_app
-    app.bookings.set_capacity("daycare", 1)
+    app.staff.set_capacity(STAFF, "daycare", 1)
     ana, bo = customer(app, "Ana"), customer(app, "Bo")
     booking = book(app, ana)
     payment = pay(app, ana, booking)

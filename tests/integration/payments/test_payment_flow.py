@@ -21,6 +21,7 @@ from dogcare.facade import Dogcare
 from dogcare.local.fake_stripe import FakeStripe
 from dogcare.payments.secrets import reset_gateway_cache
 from dogcare.payments.stripe_gateway import StripeGateway
+from dogcare.testing.factories import actor_of
 from tests.conftest import Clock
 from tests.integration.payments.conftest import WebhookReceiver
 from tests.unit.payments.support import Customer, book, customer
@@ -56,7 +57,7 @@ def ana(stripe_app: Dogcare) -> Customer:
 
 
 def pay(app: Dogcare, who: Customer, booking: Booking) -> Payment:
-    return app.payments.create(who.id, NewPayment(booking_id=booking.id))
+    return app.payments.create(actor_of(who), NewPayment(booking_id=booking.id))
 
 
 def statuses(app: Dogcare, booking: Booking) -> tuple[str, str, int]:
@@ -84,10 +85,10 @@ def test_pay_confirm_cancel_refund(
     assert fake.confirm(intent_id)["status"] == "succeeded"
     assert webhooks.outcomes == [("payment_intent.succeeded", 200, "applied")]
     assert statuses(app, booking) == ("confirmed", "succeeded", 0)
-    assert app.payments.get(ana.id, payment.id).client_secret is None
+    assert app.payments.get(actor_of(ana), payment.id).client_secret is None
 
     # Cancelled more than a day ahead: a full refund, acknowledged by webhook as well.
-    cancelled = app.bookings.cancel(ana.id, booking.id)
+    cancelled = app.bookings.cancel(actor_of(ana), booking.id)
     assert cancelled.status == "cancelled"
     assert statuses(app, booking) == ("cancelled", "refunded", PRICE)
     [refund] = fake.refunds.values()
@@ -126,7 +127,7 @@ def test_decline_then_pay_then_late_cancel(
     assert statuses(app, booking) == ("confirmed", "succeeded", 0)
 
     clock.now = booking.start_time - timedelta(hours=3)
-    app.bookings.cancel(ana.id, booking.id)
+    app.bookings.cancel(actor_of(ana), booking.id)
     assert statuses(app, booking) == ("cancelled", "partially_refunded", PRICE // 2)
     assert [r["amount"] for r in fake.refunds.values()] == [PRICE // 2]
     assert len(fake.intents) == 1
@@ -138,7 +139,7 @@ def test_cancelling_an_unpaid_booking_cancels_the_intent(
     app = stripe_app
     booking = book(app, ana)
     payment = pay(app, ana, booking)
-    app.bookings.cancel(ana.id, booking.id)
+    app.bookings.cancel(actor_of(ana), booking.id)
 
     assert fake.intents[str(payment.provider_reference)]["status"] == "canceled"
     assert statuses(app, booking) == ("cancelled", "canceled", 0)
@@ -166,9 +167,9 @@ def test_stripe_down_then_back_makes_one_intent(app: Dogcare, fake: FakeStripe, 
 
     fake.fail_next(1, status=503)
     with pytest.raises(PaymentProviderUnavailable):
-        app.bookings.cancel(who.id, booking.id)
+        app.bookings.cancel(actor_of(who), booking.id)
     assert statuses(app, booking) == ("cancelled", "refund_pending", 0)
-    app.bookings.cancel(who.id, booking.id)  # the client retries its DELETE
+    app.bookings.cancel(actor_of(who), booking.id)  # the client retries its DELETE
     assert statuses(app, booking) == ("cancelled", "refunded", PRICE)
     assert len(fake.refunds) == 1
     gateway.close()

@@ -21,6 +21,7 @@ from dogcare.local.fake_stripe import FakeStripe
 from dogcare.local.stack import STATE_FILE, free_port
 from dogcare.payments.secrets import StripeKeys, reset_gateway_cache, write_local_keys
 from dogcare.storage.tables import create_tables
+from dogcare.testing.factories import actor_of
 from tests.conftest import Clock, make_settings
 from tests.integration.payments.conftest import WebhookReceiver
 from tests.unit.payments.support import book, customer
@@ -96,7 +97,7 @@ def dogcare(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 def pending_payment(local: Local) -> tuple[Booking, Payment]:
     who = customer(local.app)
     booking = book(local.app, who)
-    return booking, local.app.payments.create(who.id, NewPayment(booking_id=booking.id))
+    return booking, local.app.payments.create(actor_of(who), NewPayment(booking_id=booking.id))
 
 
 def test_confirm_pays_and_the_webhook_confirms_the_booking(

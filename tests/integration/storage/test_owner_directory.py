@@ -9,18 +9,21 @@ from typing import Any
 import pytest
 
 from dogcare.commands import RegisterOwner
+from dogcare.domain.actor import Actor
 from dogcare.errors import InvalidCursor
 from dogcare.facade import Dogcare
 from dogcare.storage import keys
 from dogcare.storage.migrations import migrate_owner_directory
 from tests.conftest import Clock
 
+STAFF = Actor.staff("staff-1")
+
 
 def register_many(app: Dogcare, clock: Clock, n: int) -> list[str]:
     ids = []
     for i in range(n):
         clock.advance(seconds=1 + i % 3)
-        ids.append(app.owners.register(f"dir-{i:03d}", RegisterOwner(name=f"O{i}"), f"d{i}@example.com").id)
+        ids.append(app.owners.register(Actor(f"dir-{i:03d}"), RegisterOwner(name=f"O{i}"), f"d{i}@example.com").id)
     return ids
 
 
@@ -54,7 +57,7 @@ def test_pages_cover_every_shard_in_registration_order(app: Dogcare, clock: Cloc
     pages = 0
     while True:
         before = seen["Query"]
-        page = app.owners.list_owners(limit, cursor)
+        page = app.staff.owners_page(STAFF, limit, cursor)
         assert seen["Query"] - before <= keys.OWNER_DIRECTORY_SHARDS  # bounded: one Query per shard at most
         assert len(page.items) <= limit
         listed += [o.id for o in page.items]
@@ -70,10 +73,10 @@ def test_pages_cover_every_shard_in_registration_order(app: Dogcare, clock: Cloc
 
 def test_a_tampered_directory_cursor_is_refused(app: Dogcare, clock: Clock) -> None:
     register_many(app, clock, 3)
-    cursor = app.owners.list_owners(1, None).next_cursor
+    cursor = app.staff.owners_page(STAFF, 1, None).next_cursor
     assert cursor is not None
     with pytest.raises(InvalidCursor):
-        app.owners.list_owners(1, cursor[:-3] + ("AAA" if not cursor.endswith("AAA") else "BBB"))
+        app.staff.owners_page(STAFF, 1, cursor[:-3] + ("AAA" if not cursor.endswith("AAA") else "BBB"))
 
 
 @pytest.mark.parametrize("layout", ["single", "four"], indirect=True)
@@ -88,12 +91,12 @@ def test_the_migration_moves_legacy_directory_entries_once(app: Dogcare, clock: 
             UpdateExpression="SET gsi3pk = :legacy",
             ExpressionAttributeValues={":legacy": {"S": keys.LEGACY_OWNER_DIRECTORY_PK}},
         )
-    assert app.owners.list_owners(100, None).items == []  # the list reads only the shards
+    assert app.staff.owners_page(STAFF, 100, None).items == []  # the list reads only the shards
 
     first = migrate_owner_directory(app.store, page_size=4)
     assert (first.scanned, first.migrated) == (9, 9)
-    assert [o.id for o in app.owners.list_owners(100, None).items] == ids
+    assert [o.id for o in app.staff.owners_page(STAFF, 100, None).items] == ids
     again = migrate_owner_directory(app.store)
     assert (again.scanned, again.migrated) == (0, 0)  # idempotent: nothing left under the old key
-    versions = {o.id: o.version for o in app.owners.list_owners(100, None).items}
+    versions = {o.id: o.version for o in app.staff.owners_page(STAFF, 100, None).items}
     assert set(versions.values()) == {1}  # a key move is not a profile change (ETags stay)

@@ -160,7 +160,7 @@ def test_the_context_round_trips_to_the_same_identity(dev_issuer: DevIssuer) -> 
     identity = identity_from_authorizer_context(forwarded)
     assert identity == Identity("owner-1", frozenset({"staff"}), DEV_CLIENT_ID)
     assert identity is not None
-    assert not identity.is_admin
+    assert not identity.actor.is_staff
 
 
 @pytest.mark.usefixtures("local_env")

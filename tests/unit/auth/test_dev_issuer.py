@@ -100,7 +100,7 @@ def test_minted_tokens_verify_against_the_published_jwks(dev_issuer: DevIssuer) 
     verifier = TokenVerifier(JwksCache(FileJwksSource(dev_issuer.jwks_path)), DEV_ISSUER, DEV_CLIENT_ID)
     identity = verifier.verify(dev_issuer.mint("owner-7", admin=True))
     assert identity.subject == "owner-7"
-    assert identity.is_admin
+    assert identity.actor.is_staff
     assert identity.client_id == DEV_CLIENT_ID
 
 

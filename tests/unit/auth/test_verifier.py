@@ -44,12 +44,12 @@ def _fresh_verifier_cache() -> Any:
 def test_a_valid_access_token_gives_its_identity(dev_issuer: DevIssuer, verifier: TokenVerifier) -> None:
     identity = verifier.verify(dev_issuer.mint("owner-1", groups=["staff"]))
     assert identity == Identity("owner-1", frozenset({"staff"}), DEV_CLIENT_ID)
-    assert not identity.is_admin
+    assert not identity.actor.is_staff
 
 
 def test_admin_is_membership_of_the_admin_group(dev_issuer: DevIssuer, verifier: TokenVerifier) -> None:
-    assert verifier.verify(dev_issuer.mint("a", admin=True)).is_admin
-    assert not verifier.verify(dev_issuer.mint("a", groups=["Admin", "admins", "administrator"])).is_admin
+    assert verifier.verify(dev_issuer.mint("a", admin=True)).actor.is_staff
+    assert not verifier.verify(dev_issuer.mint("a", groups=["Admin", "admins", "administrator"])).actor.is_staff
 
 
 def test_a_token_without_groups_has_none(dev_issuer: DevIssuer, verifier: TokenVerifier) -> None:
@@ -75,7 +75,7 @@ def test_group_names_that_would_not_survive_the_context_are_dropped(
     token = dev_issuer.mint("u", groups=["staff", "x,admin", " admin", "", "ok"])
     identity = verifier.verify(token)
     assert identity.groups == frozenset({"staff", "ok"})
-    assert not identity.is_admin
+    assert not identity.actor.is_staff
     round_trip = identity_from_authorizer_context({"sub": "u", "groups": groups_to_context(identity.groups)})
     assert round_trip is not None
     assert round_trip.groups == identity.groups

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from dogcare.commands import UpdateBooking
+from dogcare.domain.actor import HOLD_SWEEPER, Actor
 from dogcare.domain.model import Booking, Payment
 from dogcare.errors import BookingNotPayable, CapacityFull, InvalidTransition, OverlappingBooking
 from dogcare.facade import Dogcare
@@ -27,10 +28,13 @@ from dogcare.storage import keys
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
 from dogcare.testing import factories
+from dogcare.testing.factories import actor_of
 from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from tests.conftest import Clock, make_settings
 
 from .support import Customer, at, book, customer, empty_tables, snapshot
+
+STAFF = Actor.staff("staff-1")
 
 PRICE = 4500  # a large dog's day of daycare
 HOLD = timedelta(minutes=30)
@@ -64,7 +68,7 @@ def app(tables: tuple[Settings, Store], clock: Clock, gw: InMemoryPaymentGateway
 
 @pytest.fixture
 def sweeper(app: Dogcare) -> HoldSweeper:
-    return HoldSweeper(app)
+    return app.holds
 
 
 @pytest.fixture
@@ -89,7 +93,7 @@ def succeed(app: Dogcare, gw: InMemoryPaymentGateway, payment: Payment) -> str:
 
 def held(app: Dogcare, day: Any = DAY) -> tuple[int, list[str]]:
     """Places used on ``day`` and the bookings on its roster."""
-    roster = app.bookings.roster(day, None, 100, None).items
+    roster = app.staff.roster(STAFF, day, None, 100, None).items
     return app.booking_repository.capacity_used("daycare", day), sorted(r.booking_id for r in roster)
 
 
@@ -103,8 +107,8 @@ def test_a_new_booking_holds_its_places_until_its_deadline(
 ) -> None:
     booking = book(app, ana)
     assert booking.hold_expires_at == clock.now + HOLD
-    assert app.bookings.get(ana.id, booking.id).hold_expires_at == clock.now + HOLD
-    [entry] = app.bookings.roster(DAY, None, 10, None).items
+    assert app.bookings.get(actor_of(ana), booking.id).hold_expires_at == clock.now + HOLD
+    [entry] = app.staff.roster(STAFF, DAY, None, 10, None).items
     assert (entry.status, entry.hold_expires_at) == ("pending", clock.now + HOLD)
     # In the sparse hold index while pending, by deadline.
     assert hold_keys(app, booking.id) == (
@@ -112,14 +116,14 @@ def test_a_new_booking_holds_its_places_until_its_deadline(
         keys.holds_sk("2030-03-04T08:30:00Z", booking.id),
     )
     clock.advance(minutes=29, seconds=59)
-    assert sweeper.sweep().expired == []
-    assert app.bookings.get(ana.id, booking.id).status == "pending"
+    assert sweeper.sweep(HOLD_SWEEPER).expired == []
+    assert app.bookings.get(actor_of(ana), booking.id).status == "pending"
 
 
 def test_expiry_releases_exactly_the_hold_s_places(
     app: Dogcare, ana: Customer, bo: Customer, clock: Clock, sweeper: HoldSweeper
 ) -> None:
-    app.bookings.set_capacity("daycare", 1)
+    app.staff.set_capacity(STAFF, "daycare", 1)
     booking = book(app, ana)
     other_day = book(app, ana, at(6, 9), at(6, 17))  # not expired: made later
     with pytest.raises(CapacityFull):
@@ -130,9 +134,9 @@ def test_expiry_releases_exactly_the_hold_s_places(
     before = app.booking_repository.pending_count(ana.id), app.booking_repository.pending_count(bo.id)
     assert before == (2, 1)
 
-    result = sweeper.sweep()
+    result = sweeper.sweep(HOLD_SWEEPER)
     assert sorted(result.expired) == sorted([booking.id, other_day.id])
-    expired = app.bookings.get(ana.id, booking.id)
+    expired = app.bookings.get(actor_of(ana), booking.id)
     assert (expired.status, expired.hold_expires_at) == ("expired", None)
     assert hold_keys(app, booking.id) == (None, None)  # out of the hold index
     assert held(app) == (0, [])
@@ -145,11 +149,11 @@ def test_expiry_releases_exactly_the_hold_s_places(
     again = book(app, bo)
     with pytest.raises(CapacityFull):
         book(app, ana)
-    app.bookings.cancel(bo.id, again.id)
+    app.bookings.cancel(actor_of(bo), again.id)
     assert book(app, ana).status == "pending"
     # An expired booking cannot be cancelled or paid (its places are gone already).
     with pytest.raises(InvalidTransition):
-        app.bookings.cancel(ana.id, booking.id)
+        app.bookings.cancel(actor_of(ana), booking.id)
     with pytest.raises(BookingNotPayable):
         pay(app, ana, booking)
 
@@ -160,13 +164,13 @@ def test_the_sweep_is_idempotent_and_bounded(app: Dogcare, clock: Clock, sweeper
     clock.advance(minutes=31)
     done: list[str] = []
     for expected in (2, 2, 1):
-        result = sweeper.sweep(batch=2)
+        result = sweeper.sweep(HOLD_SWEEPER, batch=2)
         assert len(result.expired) == expected
         done += result.expired
     assert result.more is False
     assert sorted(done) == sorted(b.id for b in bookings)
     after = snapshot(app)
-    again = sweeper.sweep()
+    again = sweeper.sweep(HOLD_SWEEPER)
     assert (again.expired, again.skipped, again.more) == ([], 0, False)
     assert snapshot(app) == after  # nothing written by a sweep with nothing to do
     assert held(app) == (0, [])
@@ -179,15 +183,15 @@ def test_a_stale_index_entry_is_re_read_before_expiring(
     booking = book(app, ana)
     clock.advance(minutes=31)
     stale = app.booking_repository.expired_holds(keys.hold_shard(booking.id), clock.now, 10)
-    app.bookings.cancel(ana.id, booking.id)
+    app.bookings.cancel(actor_of(ana), booking.id)
     monkeypatch.setattr(
         app.booking_repository,
         "expired_holds",
         lambda shard, until, limit: stale if shard == keys.hold_shard(booking.id) else [],
     )
-    result = sweeper.sweep()
+    result = sweeper.sweep(HOLD_SWEEPER)
     assert (result.expired, result.skipped) == ([], 1)
-    assert app.bookings.get(ana.id, booking.id).status == "cancelled"
+    assert app.bookings.get(actor_of(ana), booking.id).status == "cancelled"
 
 
 def test_a_confirmed_booking_never_expires(
@@ -195,14 +199,14 @@ def test_a_confirmed_booking_never_expires(
 ) -> None:
     booking = book(app, ana)
     assert succeed(app, gw, pay(app, ana, booking)) == "applied"
-    confirmed = app.bookings.get(ana.id, booking.id)
+    confirmed = app.bookings.get(actor_of(ana), booking.id)
     assert (confirmed.status, confirmed.hold_expires_at) == ("confirmed", None)
     assert hold_keys(app, booking.id) == (None, None)
-    [entry] = app.bookings.roster(DAY, None, 10, None).items
+    [entry] = app.staff.roster(STAFF, DAY, None, 10, None).items
     assert (entry.status, entry.hold_expires_at) == ("confirmed", None)
     clock.advance(hours=5)
-    assert sweeper.sweep().expired == []
-    assert app.bookings.get(ana.id, booking.id).status == "confirmed"
+    assert sweeper.sweep(HOLD_SWEEPER).expired == []
+    assert app.bookings.get(actor_of(ana), booking.id).status == "confirmed"
     assert held(app) == (1, [booking.id])
 
 
@@ -210,14 +214,14 @@ def test_starting_a_payment_extends_the_hold(app: Dogcare, ana: Customer, clock:
     booking = book(app, ana)
     clock.advance(minutes=25)
     pay(app, ana, booking)
-    extended = app.bookings.get(ana.id, booking.id)
+    extended = app.bookings.get(actor_of(ana), booking.id)
     assert extended.hold_expires_at == clock.now + timedelta(minutes=15)
-    [entry] = app.bookings.roster(DAY, None, 10, None).items
+    [entry] = app.staff.roster(STAFF, DAY, None, 10, None).items
     assert entry.hold_expires_at == extended.hold_expires_at
     clock.advance(minutes=10)  # past the first deadline, before the extended one
-    assert sweeper.sweep().expired == []
+    assert sweeper.sweep(HOLD_SWEEPER).expired == []
     clock.advance(minutes=6)
-    assert sweeper.sweep().expired == [booking.id]
+    assert sweeper.sweep(HOLD_SWEEPER).expired == [booking.id]
 
 
 def test_paying_late_while_the_places_are_free_confirms(
@@ -226,14 +230,14 @@ def test_paying_late_while_the_places_are_free_confirms(
     booking = book(app, ana)
     payment = pay(app, ana, booking)
     clock.advance(minutes=31)
-    assert sweeper.sweep().expired == [booking.id]
+    assert sweeper.sweep(HOLD_SWEEPER).expired == [booking.id]
     assert held(app) == (0, [])
     assert succeed(app, gw, payment) == "applied"
-    confirmed = app.bookings.get(ana.id, booking.id)
+    confirmed = app.bookings.get(actor_of(ana), booking.id)
     assert confirmed.status == "confirmed"
     assert held(app) == (1, [booking.id])  # the places are taken again
     assert app.booking_repository.pending_count(ana.id) == 0
-    assert app.payments.get(ana.id, payment.id).status == "succeeded"
+    assert app.payments.get(actor_of(ana), payment.id).status == "succeeded"
     assert gw.refunds_of(str(payment.provider_reference)) == []
     with pytest.raises(OverlappingBooking):  # the dog's time is taken again too
         book(app, ana)
@@ -242,16 +246,16 @@ def test_paying_late_while_the_places_are_free_confirms(
 def test_paying_late_when_the_day_is_full_refunds_in_full(
     app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer, bo: Customer, clock: Clock, sweeper: HoldSweeper
 ) -> None:
-    app.bookings.set_capacity("daycare", 1)
+    app.staff.set_capacity(STAFF, "daycare", 1)
     booking = book(app, ana)
     payment = pay(app, ana, booking)
     clock.advance(minutes=31)
-    assert sweeper.sweep().expired == [booking.id]
+    assert sweeper.sweep(HOLD_SWEEPER).expired == [booking.id]
     taken = book(app, bo)  # someone else takes the last place
     assert succeed(app, gw, payment) == LATE_REFUNDED
-    assert app.bookings.get(ana.id, booking.id).status == "expired"
+    assert app.bookings.get(actor_of(ana), booking.id).status == "expired"
     assert held(app) == (1, [taken.id])
-    refunded = app.payments.get(ana.id, payment.id)
+    refunded = app.payments.get(actor_of(ana), payment.id)
     assert (refunded.status, refunded.amount_refunded) == ("refunded", PRICE)
     [refund] = gw.refunds_of(str(payment.provider_reference))
     assert refund.amount == PRICE
@@ -283,11 +287,11 @@ def test_a_payment_racing_the_sweep_ends_consistent(
         return read
 
     monkeypatch.setattr(repo, "get", get_then_pay)
-    result = sweeper.sweep()
+    result = sweeper.sweep(HOLD_SWEEPER)
     monkeypatch.undo()
     assert raced == ["started", "applied"]
     assert (result.expired, result.skipped) == ([], 1)
-    assert app.bookings.get(ana.id, booking.id).status == "confirmed"
+    assert app.bookings.get(actor_of(ana), booking.id).status == "confirmed"
     assert held(app) == (1, [booking.id])
     assert app.booking_repository.pending_count(ana.id) == 0
 
@@ -310,10 +314,10 @@ def test_a_payment_started_while_the_sweep_runs_keeps_the_hold(
         return read
 
     monkeypatch.setattr(repo, "get", get_then_start_paying)
-    result = sweeper.sweep()
+    result = sweeper.sweep(HOLD_SWEEPER)
     monkeypatch.undo()
     assert (result.expired, result.skipped) == ([], 1)
-    current = app.bookings.get(ana.id, booking.id)
+    current = app.bookings.get(actor_of(ana), booking.id)
     assert (current.status, current.hold_expires_at) == ("pending", clock.now + timedelta(minutes=15))
     assert held(app) == (1, [booking.id])
 
@@ -331,12 +335,12 @@ def test_a_reschedule_landing_before_the_link_is_priced_again(
     def reschedule_first(*args: Any, **kwargs: Any) -> Any:
         if not moved:
             command = UpdateBooking(start_time=at(5, 9), end_time=at(8, 17))
-            moved.append(app.bookings.update(ana.id, booking.id, command))
+            moved.append(app.bookings.update(actor_of(ana), booking.id, command))
         return original(*args, **kwargs)
 
     monkeypatch.setattr(repo, "reserve", reschedule_first)
     payment = pay(app, ana, booking)
-    assert payment.amount == moved[0].price == app.bookings.get(ana.id, booking.id).price
+    assert payment.amount == moved[0].price == app.bookings.get(actor_of(ana), booking.id).price
     assert moved[0].price != booking.price
     assert gw.intents[str(payment.provider_reference)]["amount"] == moved[0].price.amount
 
@@ -346,7 +350,7 @@ def test_a_reschedule_after_the_link_is_refused(app: Dogcare, ana: Customer) -> 
     pay(app, ana, booking)
     command = UpdateBooking(start_time=at(6, 9), end_time=at(6, 17))
     with pytest.raises(InvalidTransition):
-        app.bookings.update(ana.id, booking.id, command)
+        app.bookings.update(actor_of(ana), booking.id, command)
 
 
 def test_money_that_is_not_the_price_never_confirms(app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer) -> None:
@@ -359,9 +363,9 @@ def test_money_that_is_not_the_price_never_confirms(app: Dogcare, gw: InMemoryPa
     item.update(actions=[B.price.amount.set(PRICE * 3)])  # the booking became dearer
 
     assert succeed(app, gw, payment) == PRICE_MISMATCH
-    current = app.bookings.get(ana.id, booking.id)
+    current = app.bookings.get(actor_of(ana), booking.id)
     assert current.status == "pending"
-    refunded = app.payments.get(ana.id, payment.id)
+    refunded = app.payments.get(actor_of(ana), payment.id)
     assert (refunded.status, refunded.amount_refunded, refunded.refund_due) == ("refunded", PRICE, PRICE)
     assert [r.amount for r in gw.refunds_of(str(payment.provider_reference))] == [PRICE]
     with pytest.raises(BookingNotPayable):
@@ -380,6 +384,6 @@ def test_paying_again_later_extends_the_hold_again(
     clock.advance(minutes=28)  # the owner comes back with another card near the deadline
     again = pay(app, ana, booking)
     assert (again.id, again.provider_reference) == (first.id, first.provider_reference)
-    assert app.bookings.get(ana.id, booking.id).hold_expires_at == clock.now + timedelta(minutes=15)
+    assert app.bookings.get(actor_of(ana), booking.id).hold_expires_at == clock.now + timedelta(minutes=15)
     clock.advance(minutes=10)
-    assert sweeper.sweep().expired == []
+    assert sweeper.sweep(HOLD_SWEEPER).expired == []

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from dogcare.commands import NewPayment, UpdateBooking
+from dogcare.domain.actor import PAYMENT_PROVIDER
 from dogcare.domain.model import Booking, Payment
 from dogcare.domain.money import Money
 from dogcare.errors import (
@@ -42,7 +43,7 @@ from dogcare.settings import Settings
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
 from dogcare.testing import factories
-from dogcare.testing.factories import deliver, last_event
+from dogcare.testing.factories import actor_of, deliver, last_event
 from dogcare.testing.payment_gateway import InMemoryPaymentGateway
 from tests.conftest import Clock, make_settings
 
@@ -136,7 +137,7 @@ def test_create_reserves_a_payment_and_one_intent(app: Dogcare, gw: InMemoryPaym
     assert intent["currency"] == "usd"
     assert intent["metadata"] == {"booking_id": booking.id, "owner_id": ana.id, "payment_id": payment.id}
 
-    stored = app.payments.get(ana.id, payment.id)
+    stored = app.payments.get(actor_of(ana), payment.id)
     assert stored.client_secret is None
     assert stored == payment  # the secret is not part of equality
     assert app.booking_repository.get(booking.id).status == "pending"
@@ -150,9 +151,9 @@ def test_other_owners_never_see_a_booking_or_payment(app: Dogcare, gw: InMemoryP
     assert gw.calls == []
     payment = pay(app, ana, booking)
     with pytest.raises(NotFound):
-        app.payments.get(bob.id, payment.id)
+        app.payments.get(actor_of(bob), payment.id)
     with pytest.raises(NotFound):
-        app.payments.create(ana.id, NewPayment(booking_id="booking-00000000-0000-4000-8000-000000000000"))
+        app.payments.create(actor_of(ana), NewPayment(booking_id="booking-00000000-0000-4000-8000-000000000000"))
 
 
 def test_retries_return_the_same_payment_and_intent(app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer) -> None:
@@ -259,7 +260,7 @@ def test_decline_then_retry_on_the_same_intent(app: Dogcare, gw: InMemoryPayment
     gw.decline(str(payment.provider_reference))
     assert deliver(app, gw, last_event(gw, EVENT_INTENT_FAILED)) == "applied"
 
-    failed = app.payments.get(ana.id, payment.id)
+    failed = app.payments.get(actor_of(ana), payment.id)
     assert failed.status == "failed"
     assert failed.failure_reason is not None
     assert "card_declined" in failed.failure_reason
@@ -274,7 +275,7 @@ def test_decline_then_retry_on_the_same_intent(app: Dogcare, gw: InMemoryPayment
     gw.succeed(str(payment.provider_reference))
     assert deliver(app, gw, last_event(gw, EVENT_INTENT_SUCCEEDED)) == "applied"
     assert state(app, booking)[:2] == ("confirmed", "succeeded")
-    assert app.payments.get(ana.id, payment.id).failure_reason is None
+    assert app.payments.get(actor_of(ana), payment.id).failure_reason is None
     assert len(gw.intents) == 1
 
 
@@ -286,7 +287,7 @@ def test_an_intent_cancelled_at_the_provider_is_replaced(
     old = str(payment.provider_reference)
     gw.cancel_intent(old, idempotency_key="dashboard-cancel")  # e.g. from the provider's dashboard
     assert deliver(app, gw, last_event(gw, EVENT_INTENT_CANCELED)) == "applied"
-    assert app.payments.get(ana.id, payment.id).status == "canceled"
+    assert app.payments.get(actor_of(ana), payment.id).status == "canceled"
 
     renewed = pay(app, ana, booking)
     assert renewed.id == payment.id
@@ -309,7 +310,7 @@ def test_times_cannot_change_once_a_payment_has_started(
     assert payment.amount == Money(2000, "USD")
     before = snapshot(app)
     with pytest.raises(InvalidTransition):
-        app.bookings.update(ana.id, booking.id, UpdateBooking(end_time=at(5, 13)))
+        app.bookings.update(actor_of(ana), booking.id, UpdateBooking(end_time=at(5, 13)))
     assert snapshot(app) == before
     again = pay(app, ana, booking)
     assert again.provider_reference == payment.provider_reference
@@ -423,13 +424,13 @@ def test_unverifiable_webhooks_are_refused_and_write_nothing(
     before = snapshot(app)
     for name, (raw, header) in forgeries.items():
         try:
-            app.payments.handle_webhook(raw, header)
+            app.payments.handle_webhook(PAYMENT_PROVIDER, raw, header)
         except InvalidWebhook:
             continue
         pytest.fail(f"the {name} webhook was accepted")
     assert snapshot(app) == before
     assert state(app, booking)[:2] == ("pending", "requires_payment_method")
-    assert app.payments.handle_webhook(body, signature) == "applied"  # the genuine one still works
+    assert app.payments.handle_webhook(PAYMENT_PROVIDER, body, signature) == "applied"  # the genuine one still works
 
 
 def _event_for(gw: InMemoryPaymentGateway, event_type: str, n: int = 0, **changes: Any) -> dict[str, Any]:
@@ -490,13 +491,13 @@ def test_cancelling_an_unpaid_booking_cancels_its_intent(
 ) -> None:
     booking = book(app, ana)
     payment = pay(app, ana, booking)
-    cancelled = app.bookings.cancel(ana.id, booking.id)
+    cancelled = app.bookings.cancel(actor_of(ana), booking.id)
     assert cancelled.status == "cancelled"
     assert gw.intents[str(payment.provider_reference)]["status"] == "canceled"
     assert state(app, booking)[:2] == ("cancelled", "canceled")
     assert deliver(app, gw, last_event(gw, EVENT_INTENT_CANCELED)) == "unchanged"
     with pytest.raises(InvalidTransition):
-        app.bookings.cancel(ana.id, booking.id)
+        app.bookings.cancel(actor_of(ana), booking.id)
     with pytest.raises(BookingCancelled):
         pay(app, ana, booking)
 
@@ -508,7 +509,7 @@ def test_cancelling_while_the_intent_is_being_created_discards_it(
     gw.unavailable = True
     with pytest.raises(PaymentProviderUnavailable):
         pay(app, ana, booking)
-    app.bookings.cancel(ana.id, booking.id)  # the payment is still "creating": nothing to call
+    app.bookings.cancel(actor_of(ana), booking.id)  # the payment is still "creating": nothing to call
     assert state(app, booking)[:2] == ("cancelled", "canceled")
     gw.unavailable = False
     with pytest.raises(BookingCancelled):
@@ -522,7 +523,7 @@ def test_settlement_runs_even_if_payments_was_never_used(
     booking = book(app, ana)
     payment = pay(app, ana, booking)
     fresh = Dogcare(app.settings, app.store, app.clock, payment_gateway=gw)  # e.g. another container
-    fresh.bookings.cancel(ana.id, booking.id)
+    fresh.bookings.cancel(actor_of(ana), booking.id)
     assert gw.intents[str(payment.provider_reference)]["status"] == "canceled"
 
 
@@ -531,7 +532,7 @@ def test_early_cancellation_refunds_in_full(
 ) -> None:
     booking, payment = paid_booking(app, gw, ana)
     assert booking.start_time - clock() >= timedelta(hours=24)
-    app.bookings.cancel(ana.id, booking.id)
+    app.bookings.cancel(actor_of(ana), booking.id)
 
     assert state(app, booking)[:3] == ("cancelled", "refunded", PRICE)
     assert app.payment_repository.get(payment.id).refund_due == PRICE
@@ -545,12 +546,12 @@ def test_late_cancellation_refunds_the_late_percentage(
 ) -> None:
     booking, payment = paid_booking(app, gw, ana)
     clock.now = booking.start_time - timedelta(hours=23)
-    app.bookings.cancel(ana.id, booking.id)
+    app.bookings.cancel(actor_of(ana), booking.id)
 
     assert state(app, booking)[:3] == ("cancelled", "partially_refunded", PRICE // 2)
     assert [r.amount for r in gw.refunds_of(str(payment.provider_reference))] == [PRICE // 2]
     assert deliver(app, gw, last_event(gw, EVENT_CHARGE_REFUNDED)) == "unchanged"
-    assert not app.payments.settlement_pending(app.booking_repository.get(booking.id))
+    assert not app.settlement.pending(app.booking_repository.get(booking.id))
 
 
 def test_refunds_never_exceed_what_was_paid(app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer) -> None:
@@ -559,7 +560,7 @@ def test_refunds_never_exceed_what_was_paid(app: Dogcare, gw: InMemoryPaymentGat
     gw.refund(intent, amount=1000, idempotency_key="dashboard")  # a goodwill refund from the dashboard
     assert deliver(app, gw, last_event(gw, EVENT_CHARGE_REFUNDED)) == "applied"
 
-    app.bookings.cancel(ana.id, booking.id)  # early: the full price is owed, 1000 of it already paid back
+    app.bookings.cancel(actor_of(ana), booking.id)  # early: the full price is owed, 1000 of it already paid back
     assert [r.amount for r in gw.refunds_of(intent)] == [1000, PRICE - 1000]
     assert state(app, booking)[:3] == ("cancelled", "refunded", PRICE)
 
@@ -572,7 +573,7 @@ def test_a_late_cancellation_after_a_bigger_refund_refunds_nothing_more(
     gw.refund(intent, amount=3000, idempotency_key="dashboard")
     deliver(app, gw, last_event(gw, EVENT_CHARGE_REFUNDED))
     clock.now = booking.start_time - timedelta(hours=1)
-    app.bookings.cancel(ana.id, booking.id)
+    app.bookings.cancel(actor_of(ana), booking.id)
     assert [r.amount for r in gw.refunds_of(intent)] == [3000]
     assert state(app, booking)[:3] == ("cancelled", "partially_refunded", 3000)
 
@@ -583,29 +584,29 @@ def test_provider_down_during_refund_keeps_the_cancellation_and_retries_on_the_n
     booking, payment = paid_booking(app, gw, ana)
     gw.unavailable = True
     with pytest.raises(PaymentProviderUnavailable):
-        app.bookings.cancel(ana.id, booking.id)
+        app.bookings.cancel(actor_of(ana), booking.id)
     assert state(app, booking)[:3] == ("cancelled", "refund_pending", 0)
     assert app.payment_repository.get(payment.id).refund_due == PRICE
     assert app.booking_repository.pending_count(ana.id) == 0
     with pytest.raises(PaymentProviderUnavailable):
-        app.bookings.cancel(ana.id, booking.id)  # still down: still 503, nothing else changes
+        app.bookings.cancel(actor_of(ana), booking.id)  # still down: still 503, nothing else changes
 
     gw.unavailable = False
-    again = app.bookings.cancel(ana.id, booking.id)
+    again = app.bookings.cancel(actor_of(ana), booking.id)
     assert again.status == "cancelled"
     assert state(app, booking)[:3] == ("cancelled", "refunded", PRICE)
     assert len(gw.refunds_of(str(payment.provider_reference))) == 1
     with pytest.raises(InvalidTransition):
-        app.bookings.cancel(ana.id, booking.id)  # settled: a plain repeat is a conflict again
+        app.bookings.cancel(actor_of(ana), booking.id)  # settled: a plain repeat is a conflict again
 
 
 def test_a_lost_refund_response_is_not_refunded_twice(app: Dogcare, gw: InMemoryPaymentGateway, ana: Customer) -> None:
     booking, payment = paid_booking(app, gw, ana)
     gw.lose_next_response()
     with pytest.raises(PaymentProviderUnavailable):
-        app.bookings.cancel(ana.id, booking.id)
+        app.bookings.cancel(actor_of(ana), booking.id)
     assert gw.amount_refunded(str(payment.provider_reference)) == PRICE
-    app.bookings.cancel(ana.id, booking.id)
+    app.bookings.cancel(actor_of(ana), booking.id)
     assert len(gw.refunds_of(str(payment.provider_reference))) == 1
     assert state(app, booking)[:3] == ("cancelled", "refunded", PRICE)
 
@@ -617,9 +618,9 @@ def test_provider_down_while_cancelling_an_unpaid_intent_is_retried(
     payment = pay(app, ana, booking)
     gw.fail_next()
     with pytest.raises(PaymentProviderUnavailable):
-        app.bookings.cancel(ana.id, booking.id)
+        app.bookings.cancel(actor_of(ana), booking.id)
     assert state(app, booking)[:2] == ("cancelled", "requires_payment_method")
-    app.bookings.cancel(ana.id, booking.id)
+    app.bookings.cancel(actor_of(ana), booking.id)
     assert gw.intents[str(payment.provider_reference)]["status"] == "canceled"
     assert state(app, booking)[:2] == ("cancelled", "canceled")
 
@@ -632,7 +633,7 @@ def test_paid_while_being_cancelled_refunds_everything(
     intent = str(payment.provider_reference)
     clock.now = booking.start_time - timedelta(hours=2)  # late, but the booking was never confirmed
     gw.succeed(intent)  # the owner paid; its webhook is still on the way
-    app.bookings.cancel(ana.id, booking.id)
+    app.bookings.cancel(actor_of(ana), booking.id)
 
     assert state(app, booking)[:3] == ("cancelled", "refunded", PRICE)
     assert deliver(app, gw, last_event(gw, EVENT_INTENT_SUCCEEDED)) == "unchanged"
@@ -648,7 +649,7 @@ def test_money_arriving_for_a_cancelled_booking_is_refunded(
     intent = str(payment.provider_reference)
     gw.unavailable = True  # the intent cannot be cancelled: the booking is cancelled anyway
     with pytest.raises(PaymentProviderUnavailable):
-        app.bookings.cancel(ana.id, booking.id)
+        app.bookings.cancel(actor_of(ana), booking.id)
     gw.unavailable = False
     gw.succeed(intent)  # the owner still had the payment form open
 
