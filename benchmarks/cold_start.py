@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks import stack_floor
 from benchmarks.common import (
     REGION,
     ROOT,
@@ -95,7 +96,8 @@ else:
     status = "floor"
 done = time.time()
 sys.stdout.write("\nBENCH " + json.dumps({
-    "ms": (done - t0) * 1000, "import_ms": (marks["imported"] - t0) * 1000, "status": status}) + "\n")
+    "ms": (done - t0) * 1000, "import_ms": (marks["imported"] - t0) * 1000, "status": status,
+    "cpu_ms": time.process_time() * 1000}) + "\n")
 """
 
 
@@ -111,6 +113,7 @@ class Case:
     preload: tuple[str, ...] = ()
     root: Path = ROOT
     baseline: bool = True  # also run on the baseline's code
+    stack: bool = False  # a stack-floor function (benchmarks/stack_floor.py), not ours
 
 
 def _lambda_env(base: dict[str, str], function: str) -> dict[str, str]:
@@ -265,6 +268,31 @@ def _with_baseline(cases: list[Case], build: Path) -> list[Case]:
 AUTHORIZER = "AuthorizerFunction"
 
 
+def _stack_floor(cases: list[Case], build: Path) -> list[Case]:
+    """The stack-floor functions, serving the dogs function's first request."""
+    dogs = next(c for c in cases if c.function == "DogsFunction")
+    root = stack_floor.build(build / "floors")
+    return [
+        Case(row, module, module, dogs.event, [], env, 200, root=root, baseline=False, stack=True)
+        for row, module, env in stack_floor.specs(dogs.calls, dogs.env)
+    ]
+
+
+def _floor_calls(case: Case) -> list[tuple[str, dict[str, Any]]]:
+    """What the floor sends for ``case``: its recorded requests; for the stack floor, its GetItem."""
+    if case.stack:
+        return [("GetItem", json.loads(case.env["FLOOR_GET_ITEM"]))]
+    return case.calls
+
+
+def _kinds(case: Case, run: int) -> tuple[str, ...]:
+    """What to spawn for ``case`` in run ``run``, alternating which goes first. The stack-floor
+    functions share one floor: the bare one's."""
+    if case.stack and case.name != stack_floor.BARE:
+        return ("handler",)
+    return ("handler", "floor") if run % 2 == 0 else ("floor", "handler")
+
+
 def _before(name: str) -> str:
     return name.split(":")[0] + ", before"
 
@@ -275,7 +303,7 @@ def _spawn(case: Case, kind: str, dynamo: Dynamo, spec_dir: Path, importtime: bo
         "module": case.module,
         "function": case.function,
         "event": case.event,
-        "calls": case.calls,
+        "calls": _floor_calls(case),
         "endpoint": dynamo.endpoint,
         "region": REGION,
         "preload": list(case.preload),
@@ -330,31 +358,33 @@ def run(dynamo: Dynamo, runs: int = RUNS) -> Section:
     with tempfile.TemporaryDirectory(prefix="dogcare-cold-") as tmp:
         home = Path(tmp) / "home"
         home.mkdir()
-        cases = _with_baseline(_cases(dynamo, home), Path(tmp) / "build")
+        ours = _cases(dynamo, home)
+        cases = _with_baseline(ours, Path(tmp) / "build") + _stack_floor(ours, Path(tmp) / "build")
         spec_dir = Path(tmp)
         samples: dict[str, dict[str, list[dict[str, Any]]]] = {c.name: {"handler": [], "floor": []} for c in cases}
         for case in cases:  # one unmeasured run each: the OS file cache is warm for both kinds
-            _spawn(case, "handler", dynamo, spec_dir)
-            _spawn(case, "floor", dynamo, spec_dir)
+            for kind in _kinds(case, 0):
+                _spawn(case, kind, dynamo, spec_dir)
         for i in range(runs):
             for case in cases:
-                kinds = ("handler", "floor") if i % 2 == 0 else ("floor", "handler")
-                for kind in kinds:
+                for kind in _kinds(case, i):
                     samples[case.name][kind].append(_spawn(case, kind, dynamo, spec_dir))
         profiles = {
             case.name: _importtime(_spawn(case, "handler", dynamo, spec_dir, importtime=True)["stderr"])
             for case in cases
+            if not case.stack
         }
 
     data: dict[str, dict[str, float]] = {}
     for case in cases:
         h = [s["ms"] for s in samples[case.name]["handler"]]
-        f = [s["ms"] for s in samples[case.name]["floor"]]
+        floor = samples[case.name]["floor"] or samples[stack_floor.BARE]["floor"]
+        f = [s["ms"] for s in floor]
         data[case.name] = {
             "handler_ms": median(h),
             "floor_ms": median(f),
             "import_ms": median([s["import_ms"] for s in samples[case.name]["handler"]]),
-            "floor_import_ms": median([s["import_ms"] for s in samples[case.name]["floor"]]),
+            "floor_import_ms": median([s["import_ms"] for s in floor]),
             "ratio": ratio(median(h), median(f)),
             "runs": len(h),
         }
@@ -394,6 +424,8 @@ def run(dynamo: Dynamo, runs: int = RUNS) -> Section:
 
     import_rows = []
     for case in cases:
+        if case.stack:
+            continue
         total, by_package, cumulative = profiles[case.name]
         top = sorted(by_package.items(), key=lambda kv: -kv[1])[:7]
         off = [
@@ -432,15 +464,19 @@ def run(dynamo: Dynamo, runs: int = RUNS) -> Section:
             f" The code before the cold-start work ({BASELINE[:7]}), in the same run: "
             f"{min(d['ratio'] for d in before.values()):.2f}-{max(d['ratio'] for d in before.values()):.2f}x."
         )
+    stack = {c.name: data[c.name] for c in cases if c.stack}
+    stack_summary, stack_table = stack_floor.section(stack, other)
+    summary += " " + stack_summary
     return Section(
         1,
         "Cold start per function",
         summary,
-        main + "\n\n" + imports,
+        main + "\n\n" + imports + "\n\n" + stack_table,
         data={
             "functions": {c.name: data[c.name] for c in after if c.baseline},  # what the cost model uses
             "other_stages": {c.name: data[c.name] for c in after if not c.baseline},
             "before": before,
             "imports": {k: v[1] for k, v in profiles.items()},
+            "stack_floor": stack,
         },
     )
