@@ -13,8 +13,13 @@ Each function runs from its code folder as ``deploy/Makefile`` builds it for ``s
 first requests are served, in the same runs, by the code of ``BASELINE`` (the commit before the
 cold-start work), built the same way: the "before" columns.
 
+Our functions run with botocore as the dependencies layer ships it (its endpoint data trimmed
+by ``deploy/slim_botocore.py``), first on their path; the floor and the "before" code with
+botocore as it comes. Each run also records the process's CPU time (``cpu ms``): on a shared
+machine, waiting for the CPU inflates wall-clock times, CPU time much less.
+
 ``python -X importtime`` of each function's first request, before and after, then says where the
-import time goes.
+import time goes. The stack-floor rows (benchmarks/stack_floor.py) run in the same loop.
 """
 
 from __future__ import annotations
@@ -114,6 +119,7 @@ class Case:
     root: Path = ROOT
     baseline: bool = True  # also run on the baseline's code
     stack: bool = False  # a stack-floor function (benchmarks/stack_floor.py), not ours
+    layer: Path | None = None  # first on the function's path: botocore as the layer ships it
 
 
 def _lambda_env(base: dict[str, str], function: str) -> dict[str, str]:
@@ -250,16 +256,29 @@ def _package(dest: Path, commit: str | None = None) -> Path:
     return dest
 
 
+def _layer(build: Path) -> Path:
+    """The installed botocore with the endpoint data the layer ships (deploy/slim_botocore.py)."""
+    sys.path.insert(0, str(ROOT / "deploy"))
+    try:
+        import slim_botocore
+    finally:
+        sys.path.remove(str(ROOT / "deploy"))
+    layer: Path = slim_botocore.slimmed_copy(build / "layer")
+    return layer
+
+
 def _with_baseline(cases: list[Case], build: Path) -> list[Case]:
-    """Each API function's case, then the same case on the baseline's code (when git has it)."""
+    """Each API function's case, then the same case on the baseline's code (when git has it),
+    as it was deployed then (botocore as it comes)."""
     after = _package(build / "after")
+    layer = _layer(build)
     try:
         before = _package(build / "before", BASELINE)
     except (subprocess.CalledProcessError, FileNotFoundError):
         before = None  # no git history here (an exported tree): the "after" numbers only
     result = []
     for case in cases:
-        result.append(Case(**{**case.__dict__, "root": after}))
+        result.append(Case(**{**case.__dict__, "root": after, "layer": layer}))
         if before is not None and case.function != AUTHORIZER and case.baseline:
             result.append(Case(**{**case.__dict__, "name": _before(case.name), "root": before}))
     return result
@@ -273,7 +292,7 @@ def _stack_floor(cases: list[Case], build: Path) -> list[Case]:
     dogs = next(c for c in cases if c.function == "DogsFunction")
     root = stack_floor.build(build / "floors")
     return [
-        Case(row, module, module, dogs.event, [], env, 200, root=root, baseline=False, stack=True)
+        Case(row, module, module, dogs.event, [], env, 200, root=root, baseline=False, stack=True, layer=dogs.layer)
         for row, module, env in stack_floor.specs(dogs.calls, dogs.env)
     ]
 
@@ -312,6 +331,8 @@ def _spawn(case: Case, kind: str, dynamo: Dynamo, spec_dir: Path, importtime: bo
     spec_file.write_text(json.dumps(spec))
     # The code folder is the working directory (first on sys.path, as Lambda's task root is).
     env = {**case.env, "BENCH_SPEC": str(spec_file), "LAMBDA_TASK_ROOT": str(case.root)}
+    if kind == "handler" and case.layer is not None:
+        env["PYTHONPATH"] = str(case.layer)  # the floor keeps botocore as it comes
     args = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", CHILD]
     env["BENCH_T0"] = repr(time.time())
     done = subprocess.run(args, env=env, cwd=case.root, capture_output=True, text=True, timeout=120, check=False)
@@ -359,7 +380,8 @@ def run(dynamo: Dynamo, runs: int = RUNS) -> Section:
         home = Path(tmp) / "home"
         home.mkdir()
         ours = _cases(dynamo, home)
-        cases = _with_baseline(ours, Path(tmp) / "build") + _stack_floor(ours, Path(tmp) / "build")
+        with_baseline = _with_baseline(ours, Path(tmp) / "build")
+        cases = with_baseline + _stack_floor(with_baseline, Path(tmp) / "build")
         spec_dir = Path(tmp)
         samples: dict[str, dict[str, list[dict[str, Any]]]] = {c.name: {"handler": [], "floor": []} for c in cases}
         for case in cases:  # one unmeasured run each: the OS file cache is warm for both kinds
@@ -386,8 +408,11 @@ def run(dynamo: Dynamo, runs: int = RUNS) -> Section:
             "import_ms": median([s["import_ms"] for s in samples[case.name]["handler"]]),
             "floor_import_ms": median([s["import_ms"] for s in floor]),
             "ratio": ratio(median(h), median(f)),
+            "handler_cpu_ms": median([s["cpu_ms"] for s in samples[case.name]["handler"]]),
+            "floor_cpu_ms": median([s["cpu_ms"] for s in floor]),
             "runs": len(h),
         }
+        data[case.name]["cpu_ratio"] = ratio(data[case.name]["handler_cpu_ms"], data[case.name]["floor_cpu_ms"])
     after = [c for c in cases if c.root.name == "after"]
     rows = []
     for case in after:
@@ -402,6 +427,7 @@ def run(dynamo: Dynamo, runs: int = RUNS) -> Section:
                 num(d["handler_ms"], 0),
                 num(d["import_ms"], 0),
                 times(d["ratio"]),
+                f"{num(d['handler_cpu_ms'], 0)} / {num(d['floor_cpu_ms'], 0)} ({times(d['cpu_ratio'])})",
                 f"{b['ratio'] / d['ratio']:.2f}" if b else "-",
                 "yes" if d["ratio"] <= TARGET else "**no**",
             ]
@@ -416,6 +442,7 @@ def run(dynamo: Dynamo, runs: int = RUNS) -> Section:
             "function ms",
             "of which import handler",
             "xfloor",
+            "CPU ms function / floor (x)",
             "before/after",
             f"<= {TARGET}x",
         ],

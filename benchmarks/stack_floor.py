@@ -22,6 +22,7 @@ from benchmarks.common import num, ratio, table, times
 FLOORS_DIR = Path(__file__).resolve().parent / "floors"
 BARE = "bare: botocore client + GetItem"
 STACK = "stack floor: resolver with validation + Pydantic + Logger/Metrics + botocore"
+HELD = "stack floor, the collector held back as our functions do (handlers/gc_pause.py)"
 # (row, module, tracing on): the pieces alone, then the stack floor, then the prototype.
 ROWS = (
     (BARE, "floor_bare", False),
@@ -37,6 +38,7 @@ ROWS = (
     ("+ X-Ray: Powertools Tracer, botocore patched", "floor_tracer", True),
     (STACK, "floor_stack", False),
     ("stack floor + X-Ray Tracer (prod)", "floor_stack_traced", True),
+    (HELD, "floor_stack_gc_held", False),
     (
         "prototype: stack floor with validation by hand (resolver without enable_validation, TypeAdapter)",
         "floor_stack_handrolled",
@@ -68,9 +70,13 @@ def specs(calls: list[tuple[str, dict[str, Any]]], env: dict[str, str]) -> list[
     return result
 
 
+def _above(ms: float) -> str:
+    return f"{num(abs(ms), 0)} ms {'above' if ms >= 0 else 'below'}"
+
+
 def section(data: dict[str, dict[str, float]], dogs: dict[str, float] | None) -> tuple[str, str]:
     """The stack floor's summary sentence and table; ``data`` is each row's medians."""
-    bare, stack = data[BARE], data[STACK]
+    bare, stack, held = data[BARE], data[STACK], data[HELD]
     rows = []
     for row, _module, _traced in ROWS:
         d = data[row]
@@ -82,20 +88,36 @@ def section(data: dict[str, dict[str, float]], dogs: dict[str, float] | None) ->
                 num(d["import_ms"], 0),
                 f"{d['handler_ms'] - bare['handler_ms']:+,.0f}",
                 times(ratio(d["handler_ms"], bare["floor_ms"])),
+                num(d["handler_cpu_ms"], 0),
+                f"{d['handler_cpu_ms'] - bare['handler_cpu_ms']:+,.0f}",
+                times(ratio(d["handler_cpu_ms"], bare["floor_cpu_ms"])),
             ]
         )
     body = table(
-        ["stack floor: GET /dogs/{id}, one GetItem", "runs", "ms", "of which import", "ms vs bare", "x boto3 floor"],
+        [
+            "stack floor: GET /dogs/{id}, one GetItem",
+            "runs",
+            "ms",
+            "of which import",
+            "ms vs bare",
+            "x boto3 floor",
+            "CPU ms",
+            "CPU ms vs bare",
+            "CPU x floor",
+        ],
         rows,
     )
     summary = (
         f"The stack floor (the smallest function the mandated stack allows) is "
         f"{times(ratio(stack['handler_ms'], bare['floor_ms']))} the boto3 floor of its one GetItem "
-        f"({num(stack['handler_ms'], 0)} ms against {num(bare['floor_ms'], 0)} ms)"
+        f"({num(stack['handler_ms'], 0)} ms against {num(bare['floor_ms'], 0)} ms; CPU time "
+        f"{times(ratio(stack['handler_cpu_ms'], bare['floor_cpu_ms']))})"
     )
     if dogs:
         summary += (
             f"; the dogs function (without the X-Ray SDK, one more request: the rate limit's UpdateItem) "
-            f"{num(dogs['handler_ms'] - stack['handler_ms'], 0)} ms above it"
+            f"{_above(dogs['handler_ms'] - stack['handler_ms'])} it "
+            f"({_above(dogs['handler_cpu_ms'] - stack['handler_cpu_ms'])} in CPU time; it holds the "
+            f"collector back, the stack floor does not: {num(held['handler_cpu_ms'], 0)} CPU ms with it held)"
         )
     return summary + ".", body
