@@ -13,8 +13,13 @@ Each function runs from its code folder as ``deploy/Makefile`` builds it for ``s
 first requests are served, in the same runs, by the code of ``BASELINE`` (the commit before the
 cold-start work), built the same way: the "before" columns.
 
+Our functions run with botocore as the dependencies layer ships it (its endpoint data trimmed
+by ``deploy/slim_botocore.py``), first on their path; the floor and the "before" code with
+botocore as it comes. Each run also records the process's CPU time (``cpu ms``): on a shared
+machine, waiting for the CPU inflates wall-clock times, CPU time much less.
+
 ``python -X importtime`` of each function's first request, before and after, then says where the
-import time goes.
+import time goes. The stack-floor rows (benchmarks/stack_floor.py) run in the same loop.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks import stack_floor
 from benchmarks.common import (
     REGION,
     ROOT,
@@ -95,7 +101,8 @@ else:
     status = "floor"
 done = time.time()
 sys.stdout.write("\nBENCH " + json.dumps({
-    "ms": (done - t0) * 1000, "import_ms": (marks["imported"] - t0) * 1000, "status": status}) + "\n")
+    "ms": (done - t0) * 1000, "import_ms": (marks["imported"] - t0) * 1000, "status": status,
+    "cpu_ms": time.process_time() * 1000}) + "\n")
 """
 
 
@@ -111,6 +118,8 @@ class Case:
     preload: tuple[str, ...] = ()
     root: Path = ROOT
     baseline: bool = True  # also run on the baseline's code
+    stack: bool = False  # a stack-floor function (benchmarks/stack_floor.py), not ours
+    layer: Path | None = None  # first on the function's path: botocore as the layer ships it
 
 
 def _lambda_env(base: dict[str, str], function: str) -> dict[str, str]:
@@ -123,6 +132,7 @@ def _lambda_env(base: dict[str, str], function: str) -> dict[str, str]:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+            "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",  # set by Lambda for its runtime client
             "_X_AMZN_TRACE_ID": "Root=1-67890abc-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1",
             "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
             "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
@@ -246,22 +256,60 @@ def _package(dest: Path, commit: str | None = None) -> Path:
     return dest
 
 
+def _layer(build: Path) -> Path:
+    """The installed botocore with the endpoint data the layer ships (deploy/slim_botocore.py)."""
+    sys.path.insert(0, str(ROOT / "deploy"))
+    try:
+        import slim_botocore
+    finally:
+        sys.path.remove(str(ROOT / "deploy"))
+    layer: Path = slim_botocore.slimmed_copy(build / "layer")
+    return layer
+
+
 def _with_baseline(cases: list[Case], build: Path) -> list[Case]:
-    """Each API function's case, then the same case on the baseline's code (when git has it)."""
+    """Each API function's case, then the same case on the baseline's code (when git has it),
+    as it was deployed then (botocore as it comes)."""
     after = _package(build / "after")
+    layer = _layer(build)
     try:
         before = _package(build / "before", BASELINE)
     except (subprocess.CalledProcessError, FileNotFoundError):
         before = None  # no git history here (an exported tree): the "after" numbers only
     result = []
     for case in cases:
-        result.append(Case(**{**case.__dict__, "root": after}))
+        result.append(Case(**{**case.__dict__, "root": after, "layer": layer}))
         if before is not None and case.function != AUTHORIZER and case.baseline:
             result.append(Case(**{**case.__dict__, "name": _before(case.name), "root": before}))
     return result
 
 
 AUTHORIZER = "AuthorizerFunction"
+
+
+def _stack_floor(cases: list[Case], build: Path) -> list[Case]:
+    """The stack-floor functions, serving the dogs function's first request."""
+    dogs = next(c for c in cases if c.function == "DogsFunction")
+    root = stack_floor.build(build / "floors")
+    return [
+        Case(row, module, module, dogs.event, [], env, 200, root=root, baseline=False, stack=True, layer=dogs.layer)
+        for row, module, env in stack_floor.specs(dogs.calls, dogs.env)
+    ]
+
+
+def _floor_calls(case: Case) -> list[tuple[str, dict[str, Any]]]:
+    """What the floor sends for ``case``: its recorded requests; for the stack floor, its GetItem."""
+    if case.stack:
+        return [("GetItem", json.loads(case.env["FLOOR_GET_ITEM"]))]
+    return case.calls
+
+
+def _kinds(case: Case, run: int) -> tuple[str, ...]:
+    """What to spawn for ``case`` in run ``run``, alternating which goes first. The stack-floor
+    functions share one floor: the bare one's."""
+    if case.stack and case.name != stack_floor.BARE:
+        return ("handler",)
+    return ("handler", "floor") if run % 2 == 0 else ("floor", "handler")
 
 
 def _before(name: str) -> str:
@@ -274,7 +322,7 @@ def _spawn(case: Case, kind: str, dynamo: Dynamo, spec_dir: Path, importtime: bo
         "module": case.module,
         "function": case.function,
         "event": case.event,
-        "calls": case.calls,
+        "calls": _floor_calls(case),
         "endpoint": dynamo.endpoint,
         "region": REGION,
         "preload": list(case.preload),
@@ -283,6 +331,8 @@ def _spawn(case: Case, kind: str, dynamo: Dynamo, spec_dir: Path, importtime: bo
     spec_file.write_text(json.dumps(spec))
     # The code folder is the working directory (first on sys.path, as Lambda's task root is).
     env = {**case.env, "BENCH_SPEC": str(spec_file), "LAMBDA_TASK_ROOT": str(case.root)}
+    if kind == "handler" and case.layer is not None:
+        env["PYTHONPATH"] = str(case.layer)  # the floor keeps botocore as it comes
     args = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", CHILD]
     env["BENCH_T0"] = repr(time.time())
     done = subprocess.run(args, env=env, cwd=case.root, capture_output=True, text=True, timeout=120, check=False)
@@ -329,34 +379,40 @@ def run(dynamo: Dynamo, runs: int = RUNS) -> Section:
     with tempfile.TemporaryDirectory(prefix="dogcare-cold-") as tmp:
         home = Path(tmp) / "home"
         home.mkdir()
-        cases = _with_baseline(_cases(dynamo, home), Path(tmp) / "build")
+        ours = _cases(dynamo, home)
+        with_baseline = _with_baseline(ours, Path(tmp) / "build")
+        cases = with_baseline + _stack_floor(with_baseline, Path(tmp) / "build")
         spec_dir = Path(tmp)
         samples: dict[str, dict[str, list[dict[str, Any]]]] = {c.name: {"handler": [], "floor": []} for c in cases}
         for case in cases:  # one unmeasured run each: the OS file cache is warm for both kinds
-            _spawn(case, "handler", dynamo, spec_dir)
-            _spawn(case, "floor", dynamo, spec_dir)
+            for kind in _kinds(case, 0):
+                _spawn(case, kind, dynamo, spec_dir)
         for i in range(runs):
             for case in cases:
-                kinds = ("handler", "floor") if i % 2 == 0 else ("floor", "handler")
-                for kind in kinds:
+                for kind in _kinds(case, i):
                     samples[case.name][kind].append(_spawn(case, kind, dynamo, spec_dir))
         profiles = {
             case.name: _importtime(_spawn(case, "handler", dynamo, spec_dir, importtime=True)["stderr"])
             for case in cases
+            if not case.stack
         }
 
     data: dict[str, dict[str, float]] = {}
     for case in cases:
         h = [s["ms"] for s in samples[case.name]["handler"]]
-        f = [s["ms"] for s in samples[case.name]["floor"]]
+        floor = samples[case.name]["floor"] or samples[stack_floor.BARE]["floor"]
+        f = [s["ms"] for s in floor]
         data[case.name] = {
             "handler_ms": median(h),
             "floor_ms": median(f),
             "import_ms": median([s["import_ms"] for s in samples[case.name]["handler"]]),
-            "floor_import_ms": median([s["import_ms"] for s in samples[case.name]["floor"]]),
+            "floor_import_ms": median([s["import_ms"] for s in floor]),
             "ratio": ratio(median(h), median(f)),
+            "handler_cpu_ms": median([s["cpu_ms"] for s in samples[case.name]["handler"]]),
+            "floor_cpu_ms": median([s["cpu_ms"] for s in floor]),
             "runs": len(h),
         }
+        data[case.name]["cpu_ratio"] = ratio(data[case.name]["handler_cpu_ms"], data[case.name]["floor_cpu_ms"])
     after = [c for c in cases if c.root.name == "after"]
     rows = []
     for case in after:
@@ -371,6 +427,7 @@ def run(dynamo: Dynamo, runs: int = RUNS) -> Section:
                 num(d["handler_ms"], 0),
                 num(d["import_ms"], 0),
                 times(d["ratio"]),
+                f"{num(d['handler_cpu_ms'], 0)} / {num(d['floor_cpu_ms'], 0)} ({times(d['cpu_ratio'])})",
                 f"{b['ratio'] / d['ratio']:.2f}" if b else "-",
                 "yes" if d["ratio"] <= TARGET else "**no**",
             ]
@@ -385,6 +442,7 @@ def run(dynamo: Dynamo, runs: int = RUNS) -> Section:
             "function ms",
             "of which import handler",
             "xfloor",
+            "CPU ms function / floor (x)",
             "before/after",
             f"<= {TARGET}x",
         ],
@@ -393,6 +451,8 @@ def run(dynamo: Dynamo, runs: int = RUNS) -> Section:
 
     import_rows = []
     for case in cases:
+        if case.stack:
+            continue
         total, by_package, cumulative = profiles[case.name]
         top = sorted(by_package.items(), key=lambda kv: -kv[1])[:7]
         off = [
@@ -431,15 +491,19 @@ def run(dynamo: Dynamo, runs: int = RUNS) -> Section:
             f" The code before the cold-start work ({BASELINE[:7]}), in the same run: "
             f"{min(d['ratio'] for d in before.values()):.2f}-{max(d['ratio'] for d in before.values()):.2f}x."
         )
+    stack = {c.name: data[c.name] for c in cases if c.stack}
+    stack_summary, stack_table = stack_floor.section(stack, other)
+    summary += " " + stack_summary
     return Section(
         1,
         "Cold start per function",
         summary,
-        main + "\n\n" + imports,
+        main + "\n\n" + imports + "\n\n" + stack_table,
         data={
             "functions": {c.name: data[c.name] for c in after if c.baseline},  # what the cost model uses
             "other_stages": {c.name: data[c.name] for c in after if not c.baseline},
             "before": before,
             "imports": {k: v[1] for k, v in profiles.items()},
+            "stack_floor": stack,
         },
     )

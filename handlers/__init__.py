@@ -12,6 +12,9 @@ A lazy package is the real package's module object before its ``__init__`` has r
 from the submodule it comes from, the very object the ``__init__`` would have bound; a
 submodule imports as usual; any other name runs the real ``__init__`` first, so every
 documented import keeps working, only later.
+
+In a Lambda runtime it also holds the garbage collector back until the function's first
+request has been served (``handlers.gc_pause``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ import ast
 import importlib
 import importlib.util
 import sys
+
+from handlers import gc_pause
+
+gc_pause.hold()  # first: every import below, and the first request, run without collections
 
 LAZY_PACKAGES = ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes")
 

@@ -20,6 +20,7 @@ from dogcare.auth.identity import Identity, groups_to_context
 from dogcare.auth.verifier import TokenVerifier, bearer_token, build_verifier
 from dogcare.errors import Unauthenticated
 from dogcare.settings import get_settings
+from handlers.gc_pause import released_after_first_call
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
@@ -103,6 +104,7 @@ def _request_headers(event: Mapping[str, Any]) -> Mapping[str, str] | None:
     return headers if isinstance(headers, Mapping) else None
 
 
+@released_after_first_call
 def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     request_context = event.get("requestContext")
     request_id = request_context.get("requestId") if isinstance(request_context, Mapping) else None

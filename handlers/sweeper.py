@@ -12,6 +12,7 @@ from typing import Any
 from dogcare.domain.actor import HOLD_SWEEPER
 from handlers.common import runtime
 from handlers.common.observability import count, logger, metrics
+from handlers.gc_pause import released_after_first_call
 
 
 def sweep() -> dict[str, Any]:
@@ -20,6 +21,7 @@ def sweep() -> dict[str, Any]:
     return {"expired": len(result.expired), "skipped": result.skipped, "more": result.more}
 
 
+@released_after_first_call
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

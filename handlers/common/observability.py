@@ -31,6 +31,7 @@ from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
 from handlers.common import runtime
 from handlers.common.resolver import build_app
+from handlers.gc_pause import released_after_first_call
 
 
 class _Stdout(io.TextIOBase):
@@ -87,6 +88,7 @@ def lambda_entrypoint(router: Any) -> tuple[Callable[[], APIGatewayRestResolver]
     def get_app() -> APIGatewayRestResolver:
         return build_app(router)
 
+    @released_after_first_call
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
     @_traced
     @metrics.log_metrics(capture_cold_start_metric=True)

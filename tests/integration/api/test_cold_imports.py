@@ -8,6 +8,7 @@ a cold-start benchmark (docs/performance.md measures what each of these costs).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ from moto.server import ThreadedMotoServer
 from dogcare.settings import Settings
 from dogcare.storage.store import Store
 from dogcare.storage.tables import create_tables
+from handlers.gc_pause import HELD_THRESHOLD
 
 from .support import booking_body
 
@@ -30,10 +32,11 @@ pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parents[3]
 CHILD = r"""
-import json, os, sys
+import gc, json, os, sys
 spec = json.loads(sys.stdin.read())
 import importlib
 module = importlib.import_module(spec["module"])
+held = gc.get_threshold()
 
 class Context:
     function_name = spec["function"]
@@ -46,8 +49,15 @@ class Context:
     def get_remaining_time_in_millis(self):
         return 29000
 
-result = module.lambda_handler(spec["event"], Context())
-sys.stdout.write("\nRESULT " + json.dumps({"status": result["statusCode"], "modules": sorted(sys.modules)}) + "\n")
+try:
+    status = module.lambda_handler(spec["event"], Context()).get("statusCode", "policy")
+except Exception as error:  # the authorizer denies by raising
+    status = f"raised {error}"
+sys.stdout.write("\nRESULT " + json.dumps({
+    "status": status,
+    "modules": sorted(sys.modules),
+    "gc": {"held": held, "after": gc.get_threshold(), "frozen": gc.get_freeze_count()},
+}) + "\n")
 """
 
 # Never in an API function: test and CLI tooling, local mode, and token verification (the
@@ -145,6 +155,7 @@ def lambda_env(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> 
             "LAMBDA_TASK_ROOT": str(ROOT),
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
             "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+            "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
             "_X_AMZN_TRACE_ID": "Root=1-67890abc-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1",
             "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
             "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
@@ -240,8 +251,9 @@ def test_a_cold_function_loads_only_what_its_first_request_needs(
     result = _cold(lambda_env, function, module, _event(method, path, resource, "cold-owner", **dict(extra)))
     assert result["status"] in statuses
     assert _loaded(result["modules"], forbidden) == []
-    # Tracing is active (the template's setting): the X-Ray SDK is there to record the request.
-    assert _loaded(result["modules"], ("aws_xray_sdk",)) == ["aws_xray_sdk"]
+    # Tracing is active (the template's setting): the X-Ray SDK is there to record the request,
+    # without asyncio (wrapt 1.x, pyproject.toml).
+    assert _loaded(result["modules"], ("aws_xray_sdk", "asyncio")) == ["aws_xray_sdk"]
 
 
 def test_without_tracing_the_xray_sdk_and_asyncio_are_not_loaded(lambda_env: dict[str, str]) -> None:
@@ -261,3 +273,28 @@ def test_the_idempotency_utility_loads_with_a_key_and_only_then(lambda_env: dict
     assert without["status"] == with_key["status"] == 404
     assert _loaded(without["modules"], NEVER + WITHOUT_KEY + PAYMENTS) == []
     assert _loaded(with_key["modules"], WITHOUT_KEY) == list(WITHOUT_KEY)
+
+
+def test_the_collector_is_held_during_a_cold_start_and_released_after_the_first_request(
+    lambda_env: dict[str, str],
+) -> None:
+    """handlers.gc_pause: no collection while a function starts, the usual thresholds once its
+    first request has been served, for the API functions and the authorizer alike."""
+    event = _event("GET", f"/dogs/{DOG}", "/dogs/{id}", "cold-owner", params={"id": DOG})
+    default = list(gc.get_threshold())
+    dogs = _cold(lambda_env, "DogsFunction", "handlers.dogs", event)
+    authorizer = _cold(
+        lambda_env,
+        "AuthorizerFunction",
+        "handlers.authorizer",
+        {"type": "REQUEST", "methodArn": "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/GET/dogs"},
+        AWS_SAM_LOCAL="true",  # the development issuer's keys: a configured verifier
+    )
+    assert authorizer["status"] == "raised Unauthorized"  # no token: denied, and released all the same
+    for result in (dogs, authorizer):
+        assert result["gc"]["held"] == [HELD_THRESHOLD, *default[1:]]
+        assert result["gc"]["after"] == default
+        assert result["gc"]["frozen"] > 0
+    outside_lambda = {k: v for k, v in lambda_env.items() if k != "AWS_LAMBDA_RUNTIME_API"}
+    plain = _cold(outside_lambda, "DogsFunction", "handlers.dogs", event)
+    assert plain["gc"] == {"held": default, "after": default, "frozen": 0}
