@@ -15,7 +15,7 @@ from handlers.common.observability import count, lambda_entrypoint
 from handlers.common.resolver import identity
 from handlers.common.views import BookingView, CapacityView, CareCardView, OwnerView, PageView, RosterEntryView
 
-router = Router()
+router = Router()  # type: ignore[no-untyped-call]  # unannotated upstream
 BookingId = Annotated[str, Path(min_length=1, max_length=64)]
 ServiceType = Literal["daycare", "boarding", "parking"]
 

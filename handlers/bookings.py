@@ -17,7 +17,7 @@ from handlers.common.observability import count, lambda_entrypoint
 from handlers.common.resolver import identity
 from handlers.common.views import AvailabilityView, BookingView, CancellationView, PageView, QuoteView
 
-router = Router()
+router = Router()  # type: ignore[no-untyped-call]  # unannotated upstream
 BookingId = Annotated[str, Path(min_length=1, max_length=64, description="A booking id, e.g. booking-77b0...")]
 Status = Literal["pending", "confirmed", "checked_in", "completed", "cancelled", "expired"]
 ServiceType = Literal["daycare", "boarding", "parking"]

@@ -15,7 +15,7 @@ from handlers.common.observability import count, lambda_entrypoint
 from handlers.common.resolver import identity
 from handlers.common.views import DogView, PageView
 
-router = Router()
+router = Router()  # type: ignore[no-untyped-call]  # unannotated upstream
 DogId = Annotated[str, Path(min_length=1, max_length=64, description="A dog id, e.g. dog-6f1d...")]
 
 

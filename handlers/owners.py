@@ -20,7 +20,7 @@ from handlers.common.observability import count, lambda_entrypoint
 from handlers.common.resolver import identity
 from handlers.common.views import OwnerView
 
-router = Router()
+router = Router()  # type: ignore[no-untyped-call]  # unannotated upstream
 
 ID_HEADER_HELP = (
     "The OpenID Connect ID token of the caller's sign-in (same user as the access token). "

@@ -17,7 +17,7 @@ from handlers.common.observability import count, lambda_entrypoint
 from handlers.common.resolver import identity
 from handlers.common.views import PaymentView
 
-router = Router()
+router = Router()  # type: ignore[no-untyped-call]  # unannotated upstream
 PaymentId = Annotated[str, Path(min_length=1, max_length=64, description="A payment id, e.g. payment-c3d1...")]
 
 

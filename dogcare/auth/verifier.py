@@ -199,7 +199,7 @@ class TokenVerifier:
     def _audience_matches(self, claims: Mapping[str, Any]) -> bool:
         if "aud" in claims:
             aud = claims["aud"]
-            return aud == self.audience or aud == [self.audience]
+            return bool(aud == self.audience or aud == [self.audience])
         return claims.get("client_id") == self.audience
 
     def __repr__(self) -> str:

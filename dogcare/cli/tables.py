@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from dogcare.storage.store import Store
 
 app = typer.Typer(help="Create and describe the DynamoDB tables.", no_args_is_help=True)
 out = Console()
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> Store:
     from dogcare.settings import get_settings
     from dogcare.storage.store import Store
 

@@ -139,7 +139,7 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
 def _install() -> None:
     with _install_lock:
         if not _installed:
-            dynamodb_models.copy = _CopyWithoutTables()  # type: ignore[assignment]
+            dynamodb_models.copy = _CopyWithoutTables()  # type: ignore[assignment,attr-defined]
             DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
             _installed.append(True)
 

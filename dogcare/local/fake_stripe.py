@@ -236,7 +236,9 @@ def decode_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
         if leaf == "":  # a[]=x (not sent by the SDK, but accepted)
             leaf = str(len(node))
         node[leaf] = value
-    return _lists(root)
+    form = _lists(root)
+    assert isinstance(form, dict)  # the root has named keys: never a list
+    return form
 
 
 def _lists(node: Any) -> Any:

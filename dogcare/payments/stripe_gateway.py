@@ -121,7 +121,7 @@ class StripeGateway:
 
     def close(self) -> None:
         """Close pooled HTTP connections (of the calling thread)."""
-        self._http_client.close()
+        self._http_client.close()  # type: ignore[no-untyped-call]  # the SDK leaves it unannotated
 
     # --- port ---------------------------------------------------------------------
 

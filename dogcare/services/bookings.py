@@ -176,7 +176,7 @@ class BookingService:
             raise NotFound("dog not found")
         self._check_vaccinations(dog, end)
         self._check_schedule(schedule, booking_id, start, end)
-        nights = len(plan.capacity_days) if command.service_type == ServiceType.BOARDING else 0
+        nights = len(plan.capacity_days) if ServiceType(command.service_type) is ServiceType.BOARDING else 0
         price = quote(self.policy.prices, command.service_type, dog.size, start, end, nights)
         return PlannedStay(start, end, plan, dog, schedule, self._limit(configured), price)
 

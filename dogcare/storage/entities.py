@@ -65,7 +65,7 @@ def attribute(spec: Attribute) -> PynamoAttribute[Any]:
     if spec.kind == "version":
         return VersionAttribute()
     if spec.kind == "map":
-        return map_class(spec)(**options) if spec.shape else MapAttribute(**options)
+        return map_class(spec)(**options) if spec.shape else MapAttribute(**options)  # type: ignore[no-untyped-call]  # PynamoDB leaves it unannotated
     assert spec.of is not None, "a list declares what it holds"
     of = map_class(spec.of) if spec.of.kind == "map" else _SCALARS[spec.of.kind]
     return ListAttribute(of=of, **options)

@@ -32,7 +32,7 @@ EXP_LEEWAY_SECONDS = 30  # the verifier's own leeway for exp
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-def request_gate(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+def request_gate(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """Event Handler middleware: answer for the request if the gate refuses it, else go on."""
     refused = gate(app.current_event.raw_event)
     if refused is not None:
@@ -112,7 +112,7 @@ def _rate_limit(event: dict[str, Any], caller: Identity | None) -> None:
         limiter.hit_ip(str(source))
 
 
-def gate(event: dict[str, Any]) -> Response | None:
+def gate(event: dict[str, Any]) -> Response[Any] | None:
     """Checks that must answer before validation; ``None`` lets the request through."""
     method = str(event.get("httpMethod", "")).upper()
     if method == "OPTIONS":
@@ -181,7 +181,7 @@ def gate(event: dict[str, Any]) -> Response | None:
     return None
 
 
-def _not_utf8() -> Response:
+def _not_utf8() -> Response[Any]:
     return problems.problem(400, "malformed-json", "Malformed JSON", "the request body is not UTF-8 encoded JSON")
 
 

@@ -23,7 +23,7 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def json_response(view: BaseModel, status: int = 200, version: int | None = None) -> Response:
+def json_response(view: BaseModel, status: int = 200, version: int | None = None) -> Response[Any]:
     headers = {"Cache-Control": "no-store"}
     if version is not None:
         headers["ETag"] = etag(version)
@@ -33,7 +33,7 @@ def json_response(view: BaseModel, status: int = 200, version: int | None = None
     return Response(status_code=status, content_type="application/json", body=body, headers=headers)
 
 
-def no_content() -> Response:
+def no_content() -> Response[Any]:
     return Response(status_code=204, body=None, headers={"Cache-Control": "no-store"})
 
 

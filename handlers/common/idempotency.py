@@ -90,7 +90,8 @@ def idempotent_use_case(
                 # The in-flight record expires with the invocation, so a timed-out one frees its key.
                 config.register_lambda_context(lambda_context)
             try:
-                return once(request=request)
+                view: View = once(request=request)  # typed here: ``cache`` hides the signature
+                return view
             except IdempotencyValidationError as exc:
                 message = "this Idempotency-Key was used with a different request body"
                 raise KeyReused(message, [FieldError("header.Idempotency-Key", message, "reused")]) from exc

@@ -70,7 +70,7 @@ def count(name: str, value: float = 1) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
-Handler = Callable[[dict, Any], dict]
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def _traced(handler: Handler) -> Handler:
@@ -92,7 +92,7 @@ def lambda_entrypoint(router: Any) -> tuple[Callable[[], APIGatewayRestResolver]
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
     @_traced
     @metrics.log_metrics(capture_cold_start_metric=True)
-    def lambda_handler(event: dict, context: Any) -> dict:
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         started = time.perf_counter()
         response = get_app().resolve(event, context)
         logger.info(

@@ -37,7 +37,7 @@ def problem(
     *,
     field_errors: Iterable[Mapping[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
-) -> Response:
+) -> Response[Any]:
     body: dict[str, Any] = {"type": f"/problems/{kind}", "title": title, "status": status, "detail": detail}
     if field_errors is not None:
         body["errors"] = list(field_errors)
@@ -52,7 +52,7 @@ def status_of(error: errors.DogcareError) -> int:
     return 400
 
 
-def from_error(error: errors.DogcareError) -> Response:
+def from_error(error: errors.DogcareError) -> Response[Any]:
     status = status_of(error)
     headers: dict[str, str] = {}
     retry_after = getattr(error, "retry_after", None)
@@ -70,7 +70,7 @@ def _location(loc: Iterable[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def from_validation(error_list: Iterable[Mapping[str, Any]]) -> Response:
+def from_validation(error_list: Iterable[Mapping[str, Any]]) -> Response[Any]:
     """Powertools/pydantic validation errors -> 422 naming every bad field."""
     field_errors = []
     for e in error_list:
@@ -88,5 +88,5 @@ def from_validation(error_list: Iterable[Mapping[str, Any]]) -> Response:
     )
 
 
-def internal_error() -> Response:
+def internal_error() -> Response[Any]:
     return problem(500, "internal", "Internal error", "something went wrong on our side; it has been logged")

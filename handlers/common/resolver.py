@@ -8,6 +8,7 @@ problem document.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, CORSConfig, Response, Router
@@ -67,7 +68,7 @@ def cors_config() -> CORSConfig:
     )
 
 
-class PreflightOrigins(BaseMiddlewareHandler):
+class PreflightOrigins(BaseMiddlewareHandler[APIGatewayRestResolver]):
     """A preflight from an origin that is not allowed gets no ``Access-Control-*`` header at all.
 
     Powertools answers a preflight with ``Access-Control-Allow-Methods`` whatever its origin
@@ -79,7 +80,7 @@ class PreflightOrigins(BaseMiddlewareHandler):
         super().__init__()
         self.cors = cors
 
-    def handler(self, app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    def handler(self, app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
         response = next_middleware(app)
         event = app.current_event
         origin = event.headers.get("Origin")
@@ -110,31 +111,31 @@ def build_app(router: Router) -> APIGatewayRestResolver:
         middlewares=[
             PreflightOrigins(cors),
             request_gate,
-            OpenAPIRequestValidationMiddleware(),
+            OpenAPIRequestValidationMiddleware(),  # type: ignore[no-untyped-call]  # unannotated upstream
             OpenAPIResponseValidationMiddleware(),
         ]
     )
     app.include_router(router)
 
-    @app.exception_handler(DogcareError)
-    def _domain_error(error: DogcareError) -> Response:
+    @app.exception_handler(DogcareError)  # type: ignore[untyped-decorator]  # unannotated upstream
+    def _domain_error(error: DogcareError) -> Response[Any]:
         return problems.from_error(error)
 
-    @app.exception_handler(RequestValidationError)
-    def _validation_error(error: RequestValidationError) -> Response:
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]  # unannotated upstream
+    def _validation_error(error: RequestValidationError) -> Response[Any]:
         return problems.from_validation(error.errors())
 
-    @app.exception_handler(RequestUnsupportedContentType)
-    def _unsupported_content_type(_: RequestUnsupportedContentType) -> Response:
+    @app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]  # unannotated upstream
+    def _unsupported_content_type(_: RequestUnsupportedContentType) -> Response[Any]:
         # The gate refuses these first; this keeps a 415 a 415 should a request reach the validator.
         return problems.problem(415, "unsupported-media-type", "Unsupported media type", "send application/json")
 
     @app.not_found
-    def _not_found(_: Exception) -> Response:
+    def _not_found(_: Exception) -> Response[Any]:
         return problems.problem(404, "no-route", "Not found", "no such resource or method")
 
-    @app.exception_handler(Exception)
-    def _unexpected(error: Exception) -> Response:
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]  # unannotated upstream
+    def _unexpected(error: Exception) -> Response[Any]:
         if is_transient(error):
             # DynamoDB throttled, failed or did not answer (after botocore's retries) somewhere
             # no repository translated it, e.g. in the idempotency layer: the caller may retry.
