@@ -74,14 +74,24 @@ class RefundResult:
     payment_intent: str
 
 
+FAILURE_REASON_MAX = 300  # characters of a decline's code and message kept on the payment
+
+
 @dataclass(frozen=True)
 class WebhookEvent:
-    """A verified webhook event; ``data_object`` is the plain-JSON ``data.object``."""
+    """A verified provider event, as the payment service reads it: typed facts, never the
+    provider's raw object. A fact the event lacks, or states with the wrong type, is ``None``
+    (the service then refuses to apply the event: it cannot tell what it would change)."""
 
     id: str
     type: str
     created: int
-    data_object: dict[str, Any]
+    intent_id: str | None  # the payment intent it is about (a charge names it as payment_intent)
+    amount: int | None  # minor units
+    currency: str | None  # as the provider spells it (lower case)
+    amount_refunded: int | None  # 0 when the object does not say
+    metadata: Mapping[str, str]  # our references (payment, booking, owner ids): strings only
+    failure_reason: str | None  # a declined or failed payment's "code: message"
 
 
 @runtime_checkable
@@ -168,4 +178,31 @@ def event_from_json(document: object) -> WebhookEvent:
         or not isinstance(data_object, dict)
     ):
         raise InvalidWebhook("webhook body is not an event (id, type, created, data.object)")
-    return WebhookEvent(id=event_id, type=event_type, created=created, data_object=data_object)
+    raw_meta = data_object.get("metadata")
+    metadata = {k: v for k, v in raw_meta.items() if isinstance(v, str)} if isinstance(raw_meta, dict) else {}
+    intent = data_object.get("id") if event_type.startswith("payment_intent.") else data_object.get("payment_intent")
+    currency = data_object.get("currency")
+    return WebhookEvent(
+        id=event_id,
+        type=event_type,
+        created=created,
+        intent_id=intent if isinstance(intent, str) and intent else None,
+        amount=_integer(data_object.get("amount")),
+        currency=currency if isinstance(currency, str) else None,
+        amount_refunded=_integer(data_object.get("amount_refunded", 0)),
+        metadata=metadata,
+        failure_reason=_failure_reason(data_object) if event_type == EVENT_INTENT_FAILED else None,
+    )
+
+
+def _integer(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _failure_reason(data: Mapping[str, Any]) -> str:
+    error = data.get("last_payment_error")
+    if not isinstance(error, dict):
+        return "payment failed"
+    code = "/".join(str(error[k]) for k in ("code", "decline_code") if error.get(k))
+    message = str(error.get("message") or "payment failed")
+    return (f"{code}: {message}" if code else message)[:FAILURE_REASON_MAX]

@@ -34,7 +34,7 @@ No HTTP here: the handlers map the typed errors to status codes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -106,8 +106,6 @@ UNMATCHED = "unmatched"  # not about any payment of ours: not applied
 PRICE_MISMATCH = "price_mismatch"  # paid, but not the booking's price: not confirmed, refunded in full
 LATE_REFUNDED = "late_refunded"  # paid after the hold expired and its places were taken: refunded
 
-FAILURE_REASON_MAX = 300
-
 
 # --- idempotency keys: derived from stored state only, so every retry sends the same one ---
 
@@ -127,15 +125,6 @@ class CancellationPreview:
     refund_percent: int
     full_refund_until: datetime | None  # None once the full-refund window has passed
     reason: str
-
-
-def _failure_reason(data: Mapping[str, Any]) -> str:
-    error = data.get("last_payment_error")
-    if not isinstance(error, dict):
-        return "payment failed"
-    code = "/".join(str(error[k]) for k in ("code", "decline_code") if error.get(k))
-    message = str(error.get("message") or "payment failed")
-    return (f"{code}: {message}" if code else message)[:FAILURE_REASON_MAX]
 
 
 class PaymentService:
@@ -393,12 +382,9 @@ class PaymentService:
         return outcome
 
     def _apply(self, event: WebhookEvent) -> tuple[str, Payment | None, Booking | None]:
-        data = event.data_object
-        raw_meta = data.get("metadata")
-        metadata: Mapping[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
-        payment_id = metadata.get("payment_id")
+        payment_id = event.metadata.get("payment_id")
         payment: Payment | None = None
-        if isinstance(payment_id, str) and payment_id:
+        if payment_id:
             try:
                 payment = self.repo.get(payment_id)
             except NotFound:
@@ -407,8 +393,7 @@ class PaymentService:
             logger.warning("webhook %s (%s) is not about a payment of ours: not applied", event.id, event.type)
             return self._mark(event, UNMATCHED), None, None
 
-        intent_id = data.get("id") if event.type.startswith("payment_intent.") else data.get("payment_intent")
-        problems = self._mismatches(payment, data, metadata, intent_id)
+        problems = self._mismatches(payment, event)
         if problems:
             logger.warning(
                 "webhook %s (%s) for payment %s not applied: %s",
@@ -423,7 +408,8 @@ class PaymentService:
             # About the cancelled intent being replaced: nothing left to change.
             return self._mark(event, UNCHANGED), payment, booking
 
-        changed, target = self._next_state(event.type, data, payment, booking, str(intent_id))
+        assert event.intent_id is not None  # _mismatches refuses an event without one
+        changed, target = self._next_state(event, payment, booking, event.intent_id)
         if changed == payment and target is None:
             return self._mark(event, UNCHANGED), payment, booking
         outcome = APPLIED
@@ -527,43 +513,41 @@ class PaymentService:
         return outcome
 
     @staticmethod
-    def _mismatches(
-        payment: Payment, data: Mapping[str, Any], metadata: Mapping[str, Any], intent_id: Any
-    ) -> list[str]:
+    def _mismatches(payment: Payment, event: WebhookEvent) -> list[str]:
         problems: list[str] = []
-        if not isinstance(intent_id, str) or not intent_id:
+        intent_id = event.intent_id
+        if intent_id is None:
             problems.append("no payment intent id")
         elif payment.provider_reference is not None and intent_id != payment.provider_reference:
             problems.append(f"intent {intent_id} is not the payment's ({payment.provider_reference})")
-        amount = data.get("amount")
-        if isinstance(amount, bool) or amount != payment.amount.amount:
-            problems.append(f"amount {amount!r} is not {payment.amount.amount}")
-        currency = data.get("currency")
-        if not isinstance(currency, str) or currency.upper() != payment.amount.currency:
+        if event.amount != payment.amount.amount:
+            problems.append(f"amount {event.amount!r} is not {payment.amount.amount}")
+        currency = event.currency
+        if currency is None or currency.upper() != payment.amount.currency:
             problems.append(f"currency {currency!r} is not {payment.amount.currency}")
         for key, expected in (("booking_id", payment.booking_id), ("owner_id", payment.owner_id)):
-            if metadata.get(key) != expected:
-                problems.append(f"metadata {key} {metadata.get(key)!r} is not {expected!r}")
-        refunded = data.get("amount_refunded", 0)
-        valid = isinstance(refunded, int) and not isinstance(refunded, bool)
-        if not valid or not 0 <= refunded <= payment.amount.amount:
+            if event.metadata.get(key) != expected:
+                problems.append(f"metadata {key} {event.metadata.get(key)!r} is not {expected!r}")
+        refunded = event.amount_refunded
+        if refunded is None or not 0 <= refunded <= payment.amount.amount:
             problems.append(f"amount_refunded {refunded!r} is not between 0 and {payment.amount.amount}")
         return problems
 
     def _next_state(
-        self, event_type: str, data: Mapping[str, Any], payment: Payment, booking: Booking, intent_id: str
+        self, event: WebhookEvent, payment: Payment, booking: Booking, intent_id: str
     ) -> tuple[Payment, str | None]:
         """The payment after the event, and the booking status to move to (if any).
 
         Facts only accumulate: money received stays received, refunded totals only grow,
         so applying the events in any order (or twice) ends in the same state.
         """
+        event_type = event.type
         if event_type == EVENT_INTENT_FAILED:
             if payment.status in OPEN_STATUSES:
                 return replace(
                     payment,
                     status=PaymentStatus.FAILED,
-                    failure_reason=_failure_reason(data),
+                    failure_reason=event.failure_reason,
                     provider_reference=intent_id,
                 ), None
             return payment, None
@@ -590,8 +574,7 @@ class PaymentService:
             elif booking.status not in PAID_BOOKING_STATUSES:
                 logger.error("payment %s succeeded for booking %s in status %s", payment.id, booking.id, booking.status)
         if event_type == EVENT_CHARGE_REFUNDED:
-            refunded = int(data.get("amount_refunded") or 0)
-            changed = with_refunded(changed, refunded)
+            changed = with_refunded(changed, event.amount_refunded or 0)
         elif changed.status in PAID_STATUSES:
             changed = replace(changed, status=refund_status(changed))
         return changed, target

@@ -293,8 +293,9 @@ def test_webhook_with_a_good_signature_parses(fake: FakeStripe, gateway: StripeG
     assert event.type == "payment_intent.succeeded"
     assert event.id == fake.events[-1]["id"]
     assert event.created == fake.events[-1]["created"]
-    assert event.data_object["metadata"] == META
-    assert event.data_object["status"] == "succeeded"
+    assert event.metadata == META
+    assert (event.intent_id, event.failure_reason) == (fake.events[-1]["data"]["object"]["id"], None)
+    assert (event.amount, event.currency, event.amount_refunded) == (5000, "usd", 0)
 
 
 @pytest.mark.parametrize("header", [None, ""])
@@ -366,10 +367,15 @@ def test_state_changes_are_delivered_as_signed_webhooks(
         "payment_intent.canceled",
     ]
     assert [e.id for e in events] == [e["id"] for e in fake.events]
-    charge = events[2].data_object
-    assert (charge["object"], charge["payment_intent"], charge["amount"]) == ("charge", paid.id, 5000)
-    assert (charge["amount_refunded"], charge["currency"], charge["metadata"]) == (1200, "usd", META)
-    assert events[3].data_object["id"] == unpaid.id
+    charge = events[2]  # a charge names its intent as payment_intent
+    assert (charge.intent_id, charge.amount, charge.amount_refunded) == (paid.id, 5000, 1200)
+    assert (charge.currency, charge.metadata) == ("usd", META)
+    declined = events[0]  # the first card was declined, then the intent paid with another
+    assert (declined.intent_id, declined.failure_reason) == (
+        paid.id,
+        "card_declined/generic_decline: Your card was declined.",
+    )
+    assert events[3].intent_id == unpaid.id
     assert all(r.headers["content-type"].startswith("application/json") for r in receiver.received)
     assert [d.status for d in fake.deliveries] == [200, 200, 200, 200]
     assert fake.events[2]["request"]["idempotency_key"] == "refund-1"
