@@ -41,7 +41,11 @@ def observed() -> Iterator[dict[str, list[Any]]]:
         return original_call(self, operation, params)
 
     def build(cls: type[Model], data: dict[str, Any]) -> Any:
-        seen["built"].append(data.get("pk", {}).get("S"))
+        key = data.get("pk", {}).get("S", "")
+        # The rate limiter reads the previous minute's window too: once the test has run into a
+        # new minute, that window exists and is built. It is the caller's own bookkeeping.
+        if not key.startswith("RATE#"):
+            seen["built"].append(key)
         return original_build(cls, data)
 
     with pytest.MonkeyPatch.context() as patch:
