@@ -1,9 +1,9 @@
 """The shape of the models and tables the library builds, as plain data (to compare with a record).
 
-    python -m tests.unit.library.model_shapes > tests/unit/library/data/model_shapes.json
-
-The record was written by the models from before the entities were declared; the tests hold
-the derived models to it, so that a declaration cannot change a stored item's shape unseen.
+Run this module (``python -m tests.unit.library.model_shapes``) and save what it prints as
+``model_shapes.json`` in the ``data`` folder beside it to rewrite the record. The record was
+written by the models from before the entities were declared; the tests hold the derived models
+to it, so that a declaration cannot change a stored item's shape unseen.
 """
 
 from __future__ import annotations
