@@ -35,7 +35,7 @@ from dogcare.storage.declarations import (
     SCHEMA,
 )
 from dogcare.storage.layout import LOGICAL_TABLES, TableLayout
-from dogcare.storage.patterns import HIGH, AccessPattern, RangeKey
+from dogcare.storage.patterns import HIGH, AccessPattern
 from dogcare.storage.schema import Entity, Schema
 
 DEFAULT_PREFIX = "dogcare-dev"
@@ -469,17 +469,6 @@ def _physical(pattern_table: str, prefix: str) -> tuple[str, str]:
     return single.table_name(pattern_table), four.table_name(pattern_table)  # type: ignore[arg-type]
 
 
-def _condition_expression(pattern: AccessPattern, key: RangeKey | None) -> str:
-    text = f"{pattern.hash_attr} = :pk"
-    if key is None:
-        return text
-    if key.op == "eq":
-        return f"{text} AND {pattern.range_attr} = :sk"
-    if key.op == "begins_with":
-        return f"{text} AND begins_with({pattern.range_attr}, :sk)"
-    return f"{text} AND {pattern.range_attr} BETWEEN :sk_from AND :sk_to"
-
-
 def _values(pattern: AccessPattern, variant: str | None) -> dict[str, dict[str, str]]:
     params = pattern.example
     values = {":pk": {"S": pattern.hash_value(**params)}}
@@ -516,7 +505,7 @@ def _boto3_example(pattern: AccessPattern, variant: str | None, prefix: str) -> 
     if pattern.index is not None:
         lines.append(f'    IndexName="{pattern.index.name}",')
     lines += [
-        f'    KeyConditionExpression="{_condition_expression(pattern, pattern.range_key(variant))}",',
+        f'    KeyConditionExpression="{pattern.key_condition(variant, placeholders=True)}",',
         f"    ExpressionAttributeValues={_json(values)},",
         f"    Limit={PAGE},",
         ")",
@@ -544,7 +533,7 @@ def _cli_example(pattern: AccessPattern, variant: str | None, prefix: str) -> li
     if pattern.index is not None:
         lines.append(f"    --index-name {pattern.index.name} \\")
     lines += [
-        f'    --key-condition-expression "{_condition_expression(pattern, pattern.range_key(variant))}" \\',
+        f'    --key-condition-expression "{pattern.key_condition(variant, placeholders=True)}" \\',
         f"    --expression-attribute-values '{_json(values)}' \\",
         f"    --max-items {PAGE}",
     ]

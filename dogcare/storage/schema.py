@@ -265,16 +265,24 @@ class AccessPattern(_Record):
         key = self.range_key(variant)
         return tuple(t.format(**params) for t in key.templates) if key else ()
 
-    def key_condition(self, variant: str | None = None) -> str:
-        text = f"{self.hash_attr} = '{self.hash_template}'"
+    def key_condition(self, variant: str | None = None, *, placeholders: bool = False) -> str:
+        """The key condition with its templates written in; with ``placeholders``, the
+        ``KeyConditionExpression`` a request sends (``:pk``, ``:sk`` or ``:sk_from``/``:sk_to``)."""
         key = self.range_key(variant)
+        if placeholders:
+            hash_value = ":pk"
+            values: tuple[str, ...] = (":sk_from", ":sk_to") if key and key.op == "between" else (":sk",)
+        else:
+            hash_value = f"'{self.hash_template}'"
+            values = tuple(f"'{t}'" for t in key.templates) if key else ()
+        text = f"{self.hash_attr} = {hash_value}"
         if key is None:
             return text
         if key.op == "eq":
-            return f"{text} AND {self.range_attr} = '{key.templates[0]}'"
+            return f"{text} AND {self.range_attr} = {values[0]}"
         if key.op == "begins_with":
-            return f"{text} AND begins_with({self.range_attr}, '{key.templates[0]}')"
-        return f"{text} AND {self.range_attr} BETWEEN '{key.templates[0]}' AND '{key.templates[1]}'"
+            return f"{text} AND begins_with({self.range_attr}, {values[0]})"
+        return f"{text} AND {self.range_attr} BETWEEN {values[0]} AND {values[1]}"
 
 
 def begins_with(key: KeyTemplate, through: str | None = None) -> RangeKey:
